@@ -1,0 +1,19 @@
+import type { ConfigNode } from '../../config/reader.js';
+import type { Subjects } from '../../config/types.js';
+
+/** Settings of the workload invariants (ZT-POD-*), under `workload:` in the config file. */
+export interface WorkloadConfig {
+  /** Who may remove the quarantine label ztgate.io/quarantine (ZT-POD-007). */
+  quarantineRemovers: Subjects;
+}
+
+export function parseWorkloadConfig(node: ConfigNode): WorkloadConfig {
+  node.keys(['quarantineRemovers']);
+  const removers = node.get('quarantineRemovers').keys(['users', 'groups']);
+  return {
+    quarantineRemovers: {
+      users: removers.get('users').stringList(),
+      groups: removers.get('groups').stringList(['ztgate:security-admins']),
+    },
+  };
+}

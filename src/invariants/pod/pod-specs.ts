@@ -1,0 +1,57 @@
+import type { AdmissionRequest } from '../../admission/types.js';
+import { asObject, getPath, stringMap, type JsonObject } from '../../util/json.js';
+
+/**
+ * The Pod controllers whose template becomes a Pod. Checking the template at CREATE/UPDATE of the
+ * controller makes `kubectl apply` fail at once instead of leaving a controller that can never create Pods.
+ */
+const TEMPLATE_PATHS: Record<string, readonly string[]> = {
+  Pod: [],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+};
+
+export const POD_BEARING_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
+
+/** The part of a Pod an invariant reads, wherever it sits inside its owner object. */
+export interface PodView {
+  /** The Pod's spec (possibly empty when absent). */
+  spec: JsonObject;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Dotted path of the spec inside the reviewed object: `spec` or `spec.template.spec`. */
+  specPath: string;
+  /** Dotted path of the metadata inside the reviewed object. */
+  metadataPath: string;
+}
+
+function isCoreOrApps(request: AdmissionRequest): boolean {
+  const { group } = request.kind;
+  return group === '' || group === 'apps' || group === 'batch';
+}
+
+export function isPodBearing(request: AdmissionRequest): boolean {
+  return isCoreOrApps(request) && Object.hasOwn(TEMPLATE_PATHS, request.kind.kind) && !request.subResource;
+}
+
+/** The Pod view of a Pod or of a controller's Pod template; undefined for other objects. */
+export function podViewOf(kind: string, object: JsonObject | undefined): PodView | undefined {
+  const templatePath = TEMPLATE_PATHS[kind];
+  if (!templatePath || !object) return undefined;
+  const template = templatePath.length === 0 ? object : asObject(getPath(object, ...templatePath));
+  if (!template) return undefined;
+  const prefix = templatePath.join('.');
+  const metadata = asObject(template['metadata']);
+  return {
+    spec: asObject(template['spec']) ?? {},
+    labels: stringMap(metadata?.['labels']),
+    annotations: stringMap(metadata?.['annotations']),
+    specPath: prefix ? `${prefix}.spec` : 'spec',
+    metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
+  };
+}
