@@ -5,6 +5,7 @@ import { parseInjectionConfig } from '../inject/config.js';
 import { parseWorkloadConfig } from '../invariants/pod/config.js';
 import { INVARIANT_ID_PATTERN, invariantById } from '../invariants/registry.js';
 import { MATCH_EVERYTHING, parseLabelSelector } from '../util/label-selector.js';
+import { describeYamlError } from '../util/yaml-errors.js';
 import { ConfigError, ConfigNode, parseDuration } from './reader.js';
 import { MODES, type Config, type ExceptionRule, type Mode } from './types.js';
 
@@ -126,11 +127,7 @@ export function parseConfig(raw: unknown, source: string): Config {
 export function parseConfigText(text: string, source: string): Config {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const [error] = document.errors;
-  if (error) {
-    const position = error.linePos?.[0];
-    const where = position ? `${source}:${position.line}:${position.col}` : source;
-    throw new ConfigError('', `${where}: invalid YAML: ${error.message.split('\n')[0]}`);
-  }
+  if (error) throw new ConfigError('', describeYamlError(error, text, source));
   return parseConfig(document.toJS({ maxAliasCount: 100 }), source);
 }
 

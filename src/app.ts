@@ -1,0 +1,81 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config/types.js';
+import { ZtgateError } from './errors.js';
+import type { NamespaceSource } from './facts/types.js';
+import { toZtgateError } from './http/errors.js';
+import type { Metrics } from './http/metrics.js';
+import { readiness } from './http/readiness.js';
+import { registerReviewRoutes, type ReviewObserver } from './http/review-routes.js';
+import type { Logger } from './log/logger.js';
+
+/** controller-runtime's limit: the API server itself caps objects well below it. */
+export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
+
+export interface AppDeps {
+  config: () => Config;
+  namespaces: NamespaceSource;
+  logger: Logger;
+  metrics: Metrics;
+  certificatesLoaded?: () => boolean;
+  now?: () => Date;
+  observer?: ReviewObserver;
+  /** Extra server options (https, timeouts) from the process entry; tests leave it out. */
+  serverOptions?: Partial<FastifyServerOptions> & Record<string, unknown>;
+}
+
+export interface ZtgateApp {
+  app: FastifyInstance;
+  /** Readiness goes false; in-flight reviews still finish. */
+  startDraining(): void;
+}
+
+/** Builds the fastify instance without listening: tests drive it with app.inject(). */
+export function buildApp(deps: AppDeps): ZtgateApp {
+  const app = Fastify({
+    ...(deps.serverOptions ?? {}),
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+  let draining = false;
+
+  // Our own JSON parser: no schema coercion of request.object, and a coded error naming the position.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json'], { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (error) {
+      done(new ZtgateError('BODY_NOT_JSON', `the body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const coded = toZtgateError(error);
+    if (coded.code === 'INTERNAL') deps.logger.error({ err: error }, 'unhandled error');
+    void reply.code(coded.status).type('application/json').send(JSON.stringify(coded.toJSON()));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ZtgateError('NOT_FOUND', `no route ${request.method} ${request.url}; use POST /validate or POST /mutate`);
+    void reply.code(404).type('application/json').send(JSON.stringify(error.toJSON()));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const result = readiness({
+      draining,
+      certificatesLoaded: deps.certificatesLoaded?.() ?? true,
+      config: deps.config(),
+      namespaces: deps.namespaces,
+    });
+    return reply.code(result.ready ? 200 : 503).send(result);
+  });
+  registerReviewRoutes(app, deps);
+
+  return {
+    app,
+    startDraining() {
+      draining = true;
+    },
+  };
+}

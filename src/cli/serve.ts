@@ -1,0 +1,173 @@
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { KubeConfig } from '@kubernetes/client-node';
+import { buildApp } from '../app.js';
+import { parseDuration, ConfigNode } from '../config/reader.js';
+import { ConfigStore, resolveConfigPath } from '../config/store.js';
+import type { NamespaceSource } from '../facts/types.js';
+import { createMetricsServer } from '../http/metrics-server.js';
+import { Metrics } from '../http/metrics.js';
+import { InformerNamespaceSource } from '../kube/namespace-informer.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { ensureDevCertificates } from '../tls/dev-certs.js';
+import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
+import { tlsServerOptions } from '../tls/options.js';
+import { parseFlags } from './args.js';
+import { UsageError, type Command } from './command.js';
+import { loadNamespaceFile } from './namespaces.js';
+import { join } from 'node:path';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve the admission webhook over HTTPS',
+  help: `Usage: ztgate serve [options]
+
+Serves POST /validate and POST /mutate (AdmissionReview v1), GET /healthz and GET /readyz over HTTPS,
+and GET /metrics over plain HTTP on a separate port.
+
+Options:
+  --config FILE          config file, reloaded on change (default: $ZTGATE_CONFIG, else embedded default)
+  --host ADDR            listen address (default 127.0.0.1; 0.0.0.0 in a cluster)
+  --port N               HTTPS port (default 8443)
+  --metrics-host ADDR    metrics listen address (default: same as --host)
+  --metrics-port N       metrics port (default 9090; 0 picks a free one)
+  --tls-cert FILE        serving certificate (PEM), watched and hot-reloaded
+  --tls-key FILE         its private key (PEM)
+  --client-ca FILE       require client certificates signed by this CA (the API server's)
+  --dev-certs DIR        create (once) and use a dev CA and certificate in DIR
+  --namespaces FILE      Namespace manifests for namespace labels (offline)
+  --kubeconfig FILE      watch Namespaces through this kubeconfig (in a Pod: the in-cluster config)
+  --shutdown-delay DUR   after SIGTERM, stay up unready this long before closing (default 3s)
+
+Examples:
+  ztgate serve --dev-certs certs
+  ztgate serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --host 0.0.0.0 --config /etc/ztgate/config.yaml`,
+  async run(args, io) {
+    const { values } = parseFlags(args, {
+      config: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8443' },
+      'metrics-host': { type: 'string' },
+      'metrics-port': { type: 'string', default: '9090' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'client-ca': { type: 'string' },
+      'dev-certs': { type: 'string' },
+      namespaces: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'shutdown-delay': { type: 'string', default: '3s' },
+    });
+    const port = portFlag('--port', values.port);
+    const metricsPort = portFlag('--metrics-port', values['metrics-port']);
+    const shutdownDelayMs = parseDuration(new ConfigNode(values['shutdown-delay'], '--shutdown-delay'), 3000, 0, 120_000);
+    const logger = createLogger();
+    const metrics = new Metrics();
+
+    const store = new ConfigStore(resolveConfigPath(values.config, io.env), {
+      applied: (config) => {
+        metrics.configReloads.inc({ result: 'applied' });
+        metrics.ruleLoadErrors.set(config.rules.loadErrors.length);
+        logger.info({ source: config.source }, 'config reloaded');
+      },
+      rejected: (error) => {
+        metrics.configReloads.inc({ result: 'rejected' });
+        logger.error({ error: error.message }, 'new config rejected; the previous config stays in force');
+      },
+    });
+    store.watch();
+    metrics.ruleLoadErrors.set(store.current.rules.loadErrors.length);
+    for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
+
+    const certificates = await certificateSource(values, logger);
+    const namespaces = await namespaceSource(values, io.env, logger);
+    const { app, startDraining } = buildApp({
+      config: () => store.current,
+      namespaces,
+      logger,
+      metrics,
+      certificatesLoaded: () => true,
+      serverOptions: {
+        https: tlsServerOptions(certificates, values['client-ca'] ? { clientCaFile: values['client-ca'] } : {}),
+        // The API server reuses connections; keep them longer than its idle timeout (90s) would close them.
+        keepAliveTimeout: 120_000,
+        requestTimeout: 30_000,
+        connectionTimeout: 30_000,
+      },
+    });
+    certificates.onChange(() => {
+      const { cert, key } = certificates.current();
+      (app.server as unknown as { setSecureContext(options: object): void }).setSecureContext({ cert, key });
+      logger.info('serving certificate reloaded');
+    });
+
+    const metricsServer = createMetricsServer(metrics);
+    metricsServer.listen(metricsPort, values['metrics-host'] ?? values.host);
+    await once(metricsServer, 'listening');
+    await app.listen({ host: values.host, port });
+    const address = app.server.address() as AddressInfo;
+    logger.info(
+      { url: `https://${values.host}:${address.port}`, metricsPort: (metricsServer.address() as AddressInfo).port, config: store.current.source },
+      'ztgate serving',
+    );
+
+    const signal = await waitForSignal();
+    logger.info({ signal, shutdownDelayMs }, 'draining: readiness is false, in-flight reviews finish');
+    startDraining();
+    await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
+    await app.close();
+    metricsServer.close();
+    store.close();
+    certificates.close();
+    if ('stop' in namespaces) await (namespaces as InformerNamespaceSource).stop();
+    logger.info('stopped');
+    return 0;
+  },
+};
+
+function portFlag(name: string, text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${name}: expected a port from 0 to 65535, got ${JSON.stringify(text)}`);
+  return port;
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const handler = (signal: string): void => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+      resolve(signal);
+    };
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+  });
+}
+
+async function certificateSource(values: Record<string, string | boolean | undefined>, logger: Logger): Promise<CertificateSource> {
+  const certFile = values['tls-cert'] as string | undefined;
+  const keyFile = values['tls-key'] as string | undefined;
+  const devDir = values['dev-certs'] as string | undefined;
+  if (certFile || keyFile) {
+    if (!certFile || !keyFile) throw new UsageError('--tls-cert and --tls-key go together');
+    return fileCertificateSource({ certFile, keyFile, logger });
+  }
+  if (devDir) {
+    const result = await ensureDevCertificates(devDir, [String(values['host'] ?? '127.0.0.1')]);
+    if (result.created) logger.info({ dir: devDir }, 'created dev CA and serving certificate');
+    return fileCertificateSource({ certFile: join(devDir, 'tls.crt'), keyFile: join(devDir, 'tls.key'), caFile: join(devDir, 'ca.crt'), logger });
+  }
+  throw new UsageError('no serving certificate: give --tls-cert and --tls-key, or --dev-certs DIR');
+}
+
+async function namespaceSource(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, logger: Logger): Promise<NamespaceSource> {
+  const file = values['namespaces'] as string | undefined;
+  const kubeconfig = values['kubeconfig'] as string | undefined;
+  if (file) return loadNamespaceFile(file);
+  if (!kubeconfig && !env['KUBERNETES_SERVICE_HOST']) return loadNamespaceFile(undefined);
+  const kc = new KubeConfig();
+  if (kubeconfig) kc.loadFromFile(kubeconfig);
+  else kc.loadFromCluster();
+  const source = new InformerNamespaceSource(kc, logger);
+  // Serving starts at once; until the first list completes every namespace has no labels and readiness says so.
+  source.start().catch((error: unknown) => logger.error({ error: String(error) }, 'namespace informer failed to start; retrying'));
+  return source;
+}

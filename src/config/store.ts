@@ -1,0 +1,90 @@
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { defaultConfig, parseConfigText } from './parse.js';
+import type { Config } from './types.js';
+
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseConfigText(text, path);
+}
+
+/** --config beats ZTGATE_CONFIG; neither means the embedded default. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return flag ?? (env['ZTGATE_CONFIG'] || undefined);
+}
+
+export function loadConfig(path: string | undefined): Config {
+  return path ? loadConfigFile(path) : defaultConfig();
+}
+
+export interface ConfigStoreEvents {
+  applied?: (config: Config) => void;
+  rejected?: (error: Error) => void;
+}
+
+/**
+ * Holds the config in force. Reviews read `current` once at their start, so a reload never changes a
+ * review midway and no request is dropped. A new file that fails to load is rejected and the old config
+ * stays. Mounted ConfigMaps change by symlink swap, which fs.watch misses: a poll backs the watch up.
+ */
+export class ConfigStore {
+  private config: Config;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastText: string | undefined;
+
+  constructor(
+    private readonly path: string | undefined,
+    private readonly events: ConfigStoreEvents = {},
+  ) {
+    this.config = loadConfig(path);
+    if (path) this.lastText = readFileSync(path, 'utf8');
+  }
+
+  get current(): Config {
+    return this.config;
+  }
+
+  /** Re-reads the file; returns true when a new config was applied. */
+  reload(): boolean {
+    if (!this.path) return false;
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      this.events.rejected?.(new Error(`cannot read config file ${this.path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
+      return false;
+    }
+    if (text === this.lastText) return false;
+    this.lastText = text;
+    try {
+      this.config = parseConfigText(text, this.path);
+    } catch (error) {
+      this.events.rejected?.(error as Error);
+      return false;
+    }
+    this.events.applied?.(this.config);
+    return true;
+  }
+
+  watch(pollMs = 2000): void {
+    if (!this.path || this.timer) return;
+    try {
+      this.watcher = watch(this.path, { persistent: false }, () => this.reload());
+    } catch {
+      // Polling alone still works where inotify is unavailable.
+    }
+    this.timer = setInterval(() => this.reload(), pollMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app instance, so tests and several apps in a process never share counters. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly admissionSeconds = new Histogram({
+    name: 'ztgate_admission_duration_seconds',
+    help: 'Time to answer one AdmissionReview, from body parsed to answer built',
+    labelNames: ['webhook', 'kind', 'operation', 'allowed'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly decisions = new Counter({
+    name: 'ztgate_invariant_decisions_total',
+    help: 'Violations found per invariant id and what came of them (denied, warned, audited, excepted, notice)',
+    labelNames: ['invariant', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly badRequests = new Counter({
+    name: 'ztgate_bad_requests_total',
+    help: 'AdmissionReviews rejected with a coded error before any decision',
+    labelNames: ['webhook', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly internalErrors = new Counter({
+    name: 'ztgate_internal_errors_total',
+    help: 'Reviews answered by the fail-safe path after an internal error',
+    labelNames: ['webhook'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new Counter({
+    name: 'ztgate_config_reloads_total',
+    help: 'Config file reloads by result (applied, rejected)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ruleLoadErrors = new Gauge({
+    name: 'ztgate_rule_load_errors',
+    help: 'Custom rules in the current config that failed to load',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+}

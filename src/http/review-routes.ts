@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/types.js';
+import type { NamespaceSource } from '../facts/types.js';
+import type { Logger } from '../log/logger.js';
+import { runReview, WEBHOOK_KINDS, type ReviewOutcome, type WebhookKind } from '../review/review.js';
+import type { Metrics } from './metrics.js';
+
+/** Called once per decided review (after the answer is built): the audit trail hooks in here. */
+export type ReviewObserver = (webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true }>, logger: Logger) => void;
+
+interface RouteDeps {
+  config: () => Config;
+  namespaces: NamespaceSource;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+  observer?: ReviewObserver;
+}
+
+export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  for (const webhook of WEBHOOK_KINDS) {
+    app.post(`/${webhook}`, async (httpRequest, reply) => {
+      const started = process.hrtime.bigint();
+      const outcome = runReview(webhook, httpRequest.body, {
+        config: deps.config(),
+        namespaces: deps.namespaces,
+        now: deps.now?.() ?? new Date(),
+      });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (!outcome.ok) {
+        deps.metrics.badRequests.inc({ webhook, code: outcome.body.code });
+        deps.logger.warn({ webhook, code: outcome.body.code, error: outcome.body.message }, 'bad admission review');
+      } else {
+        record(webhook, outcome, seconds, deps);
+      }
+      // Serialised here, exactly as `ztgate review` prints it, so the two answers are byte-identical.
+      return reply.code(outcome.httpStatus).type('application/json').send(JSON.stringify(outcome.body));
+    });
+  }
+}
+
+function record(webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true }>, seconds: number, deps: RouteDeps): void {
+  const { request, response } = outcome;
+  deps.metrics.admissionSeconds.observe(
+    { webhook, kind: request.kind.kind, operation: request.operation, allowed: String(response.allowed) },
+    seconds,
+  );
+  for (const { id, result } of outcome.violations) deps.metrics.decisions.inc({ invariant: id, result });
+  if (outcome.internalError) deps.metrics.internalErrors.inc({ webhook });
+  const log = deps.logger.child({
+    uid: request.uid,
+    kind: request.kind.kind,
+    namespace: request.namespace ?? '',
+    name: request.name ?? '',
+    operation: request.operation,
+    webhook,
+  });
+  log.info(
+    {
+      allowed: response.allowed,
+      invariants: outcome.violations.map((v) => `${v.id}:${v.result}`),
+      latencyMs: Math.round(seconds * 1e6) / 1e3,
+      dryRun: request.dryRun,
+      ...(outcome.mutated ? { mutated: true } : {}),
+      ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
+      ...(outcome.internalError ? { internalError: outcome.internalError } : {}),
+    },
+    'admission decision',
+  );
+  deps.observer?.(webhook, outcome, log);
+}

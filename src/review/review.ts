@@ -1,0 +1,97 @@
+import { decodeReview } from '../admission/decode.js';
+import { allow, deny, encodeReview, mutationResponse, validationResponse } from '../admission/respond.js';
+import type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from '../admission/types.js';
+import type { Config } from '../config/types.js';
+import { decide } from '../engine/decide.js';
+import { decideMutation } from '../engine/mutate.js';
+import { isProtectedNamespace } from '../engine/scope.js';
+import { ZtgateError, type ErrorCode } from '../errors.js';
+import { gatherFacts } from '../facts/gather.js';
+import type { NamespaceSource } from '../facts/types.js';
+import type { Facts, Verdict } from '../engine/types.js';
+
+export type WebhookKind = 'validate' | 'mutate';
+export const WEBHOOK_KINDS: readonly WebhookKind[] = ['validate', 'mutate'];
+
+export interface ReviewDeps {
+  config: Config;
+  namespaces: NamespaceSource;
+  now: Date;
+}
+
+/** What one review produced: the HTTP answer plus what logs, metrics and the audit trail need. */
+export type ReviewOutcome =
+  | {
+      ok: true;
+      httpStatus: 200;
+      body: AdmissionReviewResponse;
+      request: AdmissionRequest;
+      response: AdmissionResponse;
+      verdict?: Verdict;
+      /** Invariant ids with a violation (any mode), for the log line and the per-invariant counter. */
+      violations: { id: string; result: 'denied' | 'warned' | 'audited' | 'excepted' | 'notice' }[];
+      skipped?: string;
+      mutated: boolean;
+      internalError?: string;
+    }
+  | { ok: false; httpStatus: number; body: { code: ErrorCode; message: string } };
+
+function summarise(verdict: Verdict): { id: string; result: 'denied' | 'warned' | 'audited' | 'excepted' | 'notice' }[] {
+  return verdict.violations.map((v) => ({
+    id: v.invariantId,
+    result: v.notice ? 'notice' : v.exceptedBy ? 'excepted' : v.mode === 'enforce' ? 'denied' : v.mode === 'warn' ? 'warned' : 'audited',
+  }));
+}
+
+/**
+ * An internal error must never open a hole nor lock the cluster: validation of a protected namespace
+ * fails closed with an explicit message, mutation fails open with a warning (ZT-POD-006 catches a
+ * Pod that missed its sidecar).
+ */
+function internalErrorResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, config: Config, error: unknown): AdmissionResponse {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (webhook === 'mutate') return allow(request.uid, { warnings: [`ztgate: mutation skipped after an internal error: ${detail}`.slice(0, 240)] });
+  const namespace = request.namespace ?? '';
+  if (namespace === '' || isProtectedNamespace(namespace, facts.namespaceLabels, config)) {
+    return deny(request.uid, `ztgate: internal error while validating, denied because the namespace is protected: ${detail}`);
+  }
+  return allow(request.uid, { warnings: [`ztgate: validation skipped after an internal error: ${detail}`.slice(0, 240)] });
+}
+
+/** The shared core of `ztgate serve` and `ztgate review`: decode → facts → decide → respond. */
+export function runReview(webhook: WebhookKind, body: unknown, deps: ReviewDeps): ReviewOutcome {
+  let request: AdmissionRequest;
+  try {
+    request = decodeReview(body).request;
+  } catch (error) {
+    if (error instanceof ZtgateError) return { ok: false, httpStatus: error.status, body: error.toJSON() };
+    throw error;
+  }
+  const facts = gatherFacts(request, deps.namespaces, deps.now);
+  try {
+    if (webhook === 'validate') {
+      const verdict = decide(request, facts, deps.config);
+      const response = validationResponse(request, verdict);
+      const outcome: ReviewOutcome = {
+        ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response, verdict,
+        violations: summarise(verdict), mutated: false,
+      };
+      if (verdict.skipped) outcome.skipped = verdict.skipped;
+      return outcome;
+    }
+    const verdict = decideMutation(request, facts, deps.config);
+    const response = mutationResponse(request, verdict);
+    const outcome: ReviewOutcome = {
+      ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
+      violations: [], mutated: response.patch !== undefined,
+    };
+    if (verdict.skipped) outcome.skipped = verdict.skipped;
+    return outcome;
+  } catch (error) {
+    const response = internalErrorResponse(webhook, request, facts, deps.config, error);
+    return {
+      ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
+      violations: [], mutated: false, internalError: error instanceof Error ? error.message : String(error),
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig, parseConfig, parseConfigText } from '../../src/config/parse.js';
+import { ConfigError } from '../../src/config/reader.js';
+import { ConfigStore } from '../../src/config/store.js';
+
+describe('the embedded default config', () => {
+  const config = defaultConfig();
+  test('needs no file and excludes system namespaces and ztgate-system', () => {
+    assert.equal(config.source, 'embedded default');
+    assert.equal(config.ztgateNamespace, 'ztgate-system');
+    assert.deepEqual(config.systemNamespaces, ['kube-system', 'kube-public', 'kube-node-lease']);
+  });
+  test('protects the security tier, owned by ztgate:security-admins', () => {
+    assert.deepEqual(config.policy.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } }]);
+  });
+  test('has deadlines below the webhook timeouts', () => {
+    assert.deepEqual(config.deadlines, { validateMs: 2000, mutateMs: 1000 });
+  });
+  test('is frozen', () => {
+    assert.throws(() => {
+      (config.systemNamespaces as string[]).push('x');
+    });
+  });
+});
+
+const INVALID: { name: string; yaml: string; error: string }[] = [
+  { name: 'tier owners groups not a list', yaml: 'policy:\n  tiers:\n    - name: a\n      owners: {groups: []}\n    - name: b\n      owners:\n        groups: admins\n', error: 'policy.tiers[1].owners.groups: expected a list of strings' },
+  { name: 'unknown top-level key', yaml: 'protections: {}\n', error: 'protections: unknown key' },
+  { name: 'unknown invariant id', yaml: 'invariants:\n  ZT-POD-999: warn\n', error: 'invariants.ZT-POD-999: unknown invariant id' },
+  { name: 'bad mode', yaml: 'invariants:\n  ZT-POD-001: block\n', error: 'invariants.ZT-POD-001: expected one of enforce, warn, audit, off' },
+  { name: 'bad mode in map form', yaml: 'invariants:\n  ZT-POD-001: {mode: 3}\n', error: 'invariants.ZT-POD-001.mode: expected a string' },
+  { name: 'exception without reason', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    namespaces: [x]\n', error: 'exceptions[0].reason: is required' },
+  { name: 'exception without scope', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    reason: r\n', error: 'exceptions[0]: an exception must name namespaces or a namespaceSelector' },
+  { name: 'exception with unknown id', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001, nope]\n    namespaces: [x]\n    reason: r\n', error: 'exceptions[0].invariants[1]: unknown invariant id "nope"' },
+  { name: 'exception with bad date', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    namespaces: [x]\n    reason: r\n    expires: soon\n', error: 'exceptions[0].expires: expected a date' },
+  { name: 'duplicate exception names', yaml: 'exceptions:\n  - {name: a, invariants: [ZT-POD-001], namespaces: [x], reason: r}\n  - {name: a, invariants: [ZT-POD-001], namespaces: [y], reason: r}\n', error: 'exceptions[1].name: duplicate exception name' },
+  { name: 'bad selector operator', yaml: 'protection:\n  namespaceSelector:\n    matchExpressions:\n      - {key: a, operator: Maybe}\n', error: 'protection.namespaceSelector.matchExpressions[0].operator: expected one of In, NotIn, Exists, DoesNotExist' },
+  { name: 'In without values', yaml: 'protection:\n  namespaceSelector:\n    matchExpressions:\n      - {key: a, operator: In}\n', error: 'protection.namespaceSelector.matchExpressions[0].values: must be non-empty' },
+  { name: 'bad deadline', yaml: 'deadlines:\n  validate: 2 seconds\n', error: 'deadlines.validate: expected a duration' },
+  { name: 'deadline out of range', yaml: 'deadlines:\n  mutate: 10ms\n', error: 'deadlines.mutate: must be between' },
+  { name: 'root is a list', yaml: '- a\n', error: 'expected a map, got a list' },
+  { name: 'YAML syntax error with position', yaml: 'policy:\n  tiers: [\n', error: 'cfg.yaml:' },
+  { name: 'duplicate keys', yaml: 'ztgateNamespace: a\nztgateNamespace: b\n', error: 'invalid YAML' },
+];
+
+describe('invalid configs are rejected with the path of the problem', () => {
+  for (const { name, yaml, error } of INVALID) {
+    test(name, () => {
+      assert.throws(
+        () => parseConfigText(yaml, 'cfg.yaml'),
+        (thrown: unknown) => {
+          assert.ok(thrown instanceof ConfigError, String(thrown));
+          assert.ok(thrown.message.includes(error), `"${thrown.message}" should include "${error}"`);
+          return true;
+        },
+      );
+    });
+  }
+});
+
+describe('valid configs', () => {
+  test('modes in both spellings, exceptions with dates', () => {
+    const config = parseConfigText(
+      'invariants:\n  ZT-POD-001: warn\nexceptions:\n  - name: legacy\n    invariants: [ZT-POD-001]\n    namespaces: [legacy]\n    reason: migrating\n    expires: 2030-01-31\n',
+      'cfg.yaml',
+    );
+    assert.equal(config.modes['ZT-POD-001'], 'warn');
+    assert.equal(config.exceptions[0]?.expires?.toISOString(), '2030-01-31T00:00:00.000Z');
+    assert.equal(parseConfig({ invariants: { 'ZT-POD-001': { mode: 'off' } } }, 'x').modes['ZT-POD-001'], 'off');
+  });
+});
+
+describe('ConfigStore reloads', () => {
+  test('applies a good new file and keeps the old config when the new one is bad', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ztgate-config-'));
+    const path = join(dir, 'config.yaml');
+    try {
+      writeFileSync(path, 'invariants:\n  ZT-POD-001: warn\n');
+      const rejected: Error[] = [];
+      const store = new ConfigStore(path, { rejected: (error) => rejected.push(error) });
+      assert.equal(store.current.modes['ZT-POD-001'], 'warn');
+      writeFileSync(path, 'invariants:\n  ZT-POD-001: audit\n');
+      assert.equal(store.reload(), true);
+      assert.equal(store.current.modes['ZT-POD-001'], 'audit');
+      writeFileSync(path, 'invariants: [garbage\n');
+      assert.equal(store.reload(), false);
+      assert.equal(store.current.modes['ZT-POD-001'], 'audit');
+      assert.equal(rejected.length, 1);
+      assert.match(rejected[0]!.message, /config\.yaml:\d+:\d+: invalid YAML/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
