@@ -1,6 +1,6 @@
 import { ZtgateError } from '../errors.js';
 import { ConfigError } from '../config/reader.js';
-import { UsageError, type Command, type CommandIO } from './command.js';
+import { UsageError, type CommandIO } from './command.js';
 import { COMMANDS } from './commands.js';
 
 const USAGE = `Usage: ztgate <command> [options]
@@ -16,11 +16,12 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;
   }
-  const command: Command | undefined = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((candidate) => candidate.name === name);
+  if (!entry) {
     io.stderr.write(`ztgate: unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(`${command.help}\n`);
     return 0;

@@ -1,5 +1,6 @@
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { defaultConfig, parseConfigText } from './parse.js';
+import { ConfigError } from './reader.js';
 import type { Config } from './types.js';
 
 export function loadConfigFile(path: string): Config {
@@ -7,7 +8,7 @@ export function loadConfigFile(path: string): Config {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError('', `cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   return parseConfigText(text, path);
 }
