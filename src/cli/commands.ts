@@ -10,4 +10,7 @@ export interface CommandEntry {
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'serve', summary: 'Serve the admission webhook over HTTPS', load: async () => (await import('./serve.js')).serveCommand },
   { name: 'review', summary: 'Answer one AdmissionReview offline, exactly as the server would', load: async () => (await import('./review.js')).reviewCommand },
+  { name: 'check', summary: 'Check manifests offline: would the cluster admit them?', load: async () => (await import('./check.js')).checkCommand },
+  { name: 'test', summary: 'Run declarative tests of your config and rules (ztgate-test.yaml)', load: async () => (await import('./test.js')).testCommand },
+  { name: 'explain', summary: 'Print the documentation of an invariant', load: async () => (await import('./explain.js')).explainCommand },
 ];
