@@ -11,7 +11,8 @@ import { InformerNamespaceSource } from '../kube/namespace-informer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
 import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
-import { tlsServerOptions } from '../tls/options.js';
+import { attachCertificateSource, tlsServerOptions } from '../tls/options.js';
+import type { Server as TlsServer } from 'node:tls';
 import { parseFlags } from './args.js';
 import { UsageError, type Command } from './command.js';
 import { loadNamespaceFile } from './namespaces.js';
@@ -94,11 +95,9 @@ Examples:
         connectionTimeout: 30_000,
       },
     });
-    certificates.onChange(() => {
-      const { cert, key } = certificates.current();
-      (app.server as unknown as { setSecureContext(options: object): void }).setSecureContext({ cert, key });
-      logger.info('serving certificate reloaded');
-    });
+    const tlsOptions = values['client-ca'] ? { clientCaFile: values['client-ca'] } : {};
+    attachCertificateSource(app.server as unknown as TlsServer, certificates, tlsOptions);
+    certificates.onChange(() => logger.info('serving certificate reloaded for new connections'));
 
     const metricsServer = createMetricsServer(metrics);
     metricsServer.listen(metricsPort, values['metrics-host'] ?? values.host);
