@@ -9,6 +9,11 @@ export interface Facts {
   /** Labels of that namespace; empty when nothing is known. */
   namespaceLabels: Record<string, string>;
   now: Date;
+  /**
+   * performance.now() value by which the review must be answered. Long evaluations (CEL) stop at it;
+   * the review core answers with an explicit deadline response when it has passed.
+   */
+  deadline?: number;
 }
 
 /** One broken rule, as an invariant reports it. The engine adds the id and formats the one-line message. */

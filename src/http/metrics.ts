@@ -33,6 +33,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deadlineExceeded = new Counter({
+    name: 'ztgate_deadline_exceeded_total',
+    help: 'Reviews answered with the deadline answer (validate: deny in protected namespaces; mutate: allow without patch)',
+    labelNames: ['webhook'] as const,
+    registers: [this.registry],
+  });
+
   readonly configReloads = new Counter({
     name: 'ztgate_config_reloads_total',
     help: 'Config file reloads by result (applied, rejected)',

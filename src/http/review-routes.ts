@@ -47,6 +47,7 @@ function record(webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true
   );
   for (const { id, result } of outcome.violations) deps.metrics.decisions.inc({ invariant: id, result });
   if (outcome.internalError) deps.metrics.internalErrors.inc({ webhook });
+  if (outcome.deadlineExceeded) deps.metrics.deadlineExceeded.inc({ webhook });
   const log = deps.logger.child({
     uid: request.uid,
     kind: request.kind.kind,
@@ -64,6 +65,7 @@ function record(webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true
       ...(outcome.mutated ? { mutated: true } : {}),
       ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
       ...(outcome.internalError ? { internalError: outcome.internalError } : {}),
+      ...(outcome.deadlineExceeded ? { deadlineExceeded: true } : {}),
     },
     'admission decision',
   );

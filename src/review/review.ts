@@ -17,6 +17,13 @@ export interface ReviewDeps {
   config: Config;
   namespaces: NamespaceSource;
   now: Date;
+  /** Monotonic milliseconds; tests replace it to simulate slow decisions. */
+  clock?: () => number;
+}
+
+/** The internal budget of one review: below the webhook timeout, so ztgate answers before the API server gives up. */
+export function budgetMs(webhook: WebhookKind, config: Config): number {
+  return webhook === 'validate' ? config.deadlines.validateMs : config.deadlines.mutateMs;
 }
 
 /** What one review produced: the HTTP answer plus what logs, metrics and the audit trail need. */
@@ -33,6 +40,8 @@ export type ReviewOutcome =
       skipped?: string;
       mutated: boolean;
       internalError?: string;
+      /** Set when the decision overran the internal deadline and the deadline answer was sent instead. */
+      deadlineExceeded?: boolean;
     }
   | { ok: false; httpStatus: number; body: { code: ErrorCode; message: string } };
 
@@ -58,6 +67,22 @@ function internalErrorResponse(webhook: WebhookKind, request: AdmissionRequest, 
   return allow(request.uid, { warnings: [`ztgate: validation skipped after an internal error: ${detail}`.slice(0, 240)] });
 }
 
+/**
+ * Past the deadline the decision is not trusted to be complete: validation of a protected namespace
+ * denies with its own explicit message (never the API server's generic timeout), mutation allows
+ * without a patch, and ZT-POD-006 catches the missing sidecar on the validating side.
+ */
+function deadlineResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, config: Config, elapsedMs: number): AdmissionResponse {
+  const budget = budgetMs(webhook, config);
+  const spent = `took ${Math.round(elapsedMs)} ms, over ztgate's ${budget} ms deadline`;
+  if (webhook === 'mutate') return allow(request.uid, { warnings: [`ztgate: mutation skipped: the review ${spent}`] });
+  const namespace = request.namespace ?? '';
+  if (namespace === '' || isProtectedNamespace(namespace, facts.namespaceLabels, config)) {
+    return deny(request.uid, `ztgate: deadline exceeded: validating this ${request.kind.kind} ${spent}; denied because ${namespace ? `namespace ${namespace}` : 'the object'} is protected. Retry; if it persists, look for slow custom rules (ztgate_deadline_exceeded_total).`);
+  }
+  return allow(request.uid, { warnings: [`ztgate: validation skipped: the review ${spent}`] });
+}
+
 /** The shared core of `ztgate serve` and `ztgate review`: decode → facts → decide → respond. */
 export function runReview(webhook: WebhookKind, body: unknown, deps: ReviewDeps): ReviewOutcome {
   let request: AdmissionRequest;
@@ -68,6 +93,19 @@ export function runReview(webhook: WebhookKind, body: unknown, deps: ReviewDeps)
     throw error;
   }
   const facts = gatherFacts(request, deps.namespaces, deps.now);
+  const clock = deps.clock ?? (() => performance.now());
+  const startedAt = clock();
+  facts.deadline = startedAt + budgetMs(webhook, deps.config);
+  const outcome = decideAndRespond(webhook, request, facts, deps);
+  const elapsedMs = clock() - startedAt;
+  if (outcome.ok && elapsedMs > budgetMs(webhook, deps.config)) {
+    const response = deadlineResponse(webhook, request, facts, deps.config, elapsedMs);
+    return { ...outcome, response, body: encodeReview('admission.k8s.io/v1', response), mutated: false, deadlineExceeded: true };
+  }
+  return outcome;
+}
+
+function decideAndRespond(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, deps: ReviewDeps): ReviewOutcome {
   try {
     if (webhook === 'validate') {
       const verdict = decide(request, facts, deps.config);

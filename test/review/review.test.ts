@@ -1,0 +1,70 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultConfig, parseConfig } from '../../src/config/parse.js';
+import { StaticNamespaceSource } from '../../src/facts/static.js';
+import { runReview, type ReviewDeps } from '../../src/review/review.js';
+import { namespace } from '../support/app.js';
+import { pod, reviewOf } from '../support/reviews.js';
+
+const namespaces = new StaticNamespaceSource([namespace('shop'), namespace('sandbox')]);
+const sandboxExcluded = parseConfig({ protection: { excludeNamespaces: ['sandbox'] } }, 'test');
+
+/** A clock that jumps 5 s between its readings: every decision overruns its budget. */
+function slowClock(): () => number {
+  let now = 0;
+  return () => (now += 5000);
+}
+
+function deps(overrides: Partial<ReviewDeps> = {}): ReviewDeps {
+  return { config: defaultConfig(), namespaces, now: new Date('2026-11-23T00:00:00Z'), ...overrides };
+}
+
+describe('the internal deadline', () => {
+  test('validate in a protected namespace answers with its own explicit denial', () => {
+    const outcome = runReview('validate', reviewOf(pod({ serviceAccountName: 'web' })), deps({ clock: slowClock() }));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.deadlineExceeded, true);
+    assert.equal(outcome.response.allowed, false);
+    assert.match(outcome.response.status!.message, /^ztgate: deadline exceeded: .*over ztgate's 2000 ms deadline; denied because namespace shop is protected/);
+  });
+  test('validate outside protection allows with a warning', () => {
+    const review = reviewOf(pod({ serviceAccountName: 'web' }, { namespace: 'sandbox' }));
+    const outcome = runReview('validate', review, deps({ config: sandboxExcluded, clock: slowClock() }));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.response.allowed, true);
+    assert.match(outcome.response.warnings![0]!, /validation skipped/);
+  });
+  test('mutate allows without a patch and warns', () => {
+    const outcome = runReview('mutate', reviewOf(pod({ serviceAccountName: 'web' })), deps({ clock: slowClock() }));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.response.allowed, true);
+    assert.equal(outcome.response.patch, undefined);
+    assert.match(outcome.response.warnings![0]!, /mutation skipped/);
+  });
+  test('a decision within the budget is answered normally', () => {
+    const outcome = runReview('validate', reviewOf(pod({ serviceAccountName: 'default' })), deps());
+    assert.ok(outcome.ok);
+    assert.equal(outcome.deadlineExceeded, undefined);
+    assert.match(outcome.response.status!.message, /^ZT-POD-001/);
+  });
+});
+
+describe('modes through the core', () => {
+  const cases: { mode: string; allowed: boolean; warnings: number; annotations: number }[] = [
+    { mode: 'enforce', allowed: false, warnings: 0, annotations: 0 },
+    { mode: 'warn', allowed: true, warnings: 1, annotations: 0 },
+    { mode: 'audit', allowed: true, warnings: 0, annotations: 1 },
+    { mode: 'off', allowed: true, warnings: 0, annotations: 0 },
+  ];
+  for (const { mode, allowed, warnings, annotations } of cases) {
+    test(`ZT-POD-001 in ${mode} mode`, () => {
+      const config = parseConfig({ invariants: { 'ZT-POD-001': mode } }, 'test');
+      const outcome = runReview('validate', reviewOf(pod({ serviceAccountName: 'default' })), deps({ config }));
+      assert.ok(outcome.ok);
+      assert.equal(outcome.response.allowed, allowed);
+      assert.equal(outcome.response.warnings?.length ?? 0, warnings);
+      assert.equal(Object.keys(outcome.response.auditAnnotations ?? {}).length, annotations);
+      if (annotations) assert.match(outcome.response.auditAnnotations!['audit-ZT-POD-001']!, /^ZT-POD-001: /);
+    });
+  }
+});
