@@ -7,6 +7,7 @@ import type { Metrics } from './http/metrics.js';
 import { readiness } from './http/readiness.js';
 import { registerReviewRoutes, type ReviewObserver } from './http/review-routes.js';
 import type { Logger } from './log/logger.js';
+import type { LoadShedder } from './http/load-shedding.js';
 
 /** controller-runtime's limit: the API server itself caps objects well below it. */
 export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
@@ -19,6 +20,8 @@ export interface AppDeps {
   certificatesLoaded?: () => boolean;
   now?: () => Date;
   observer?: ReviewObserver;
+  /** Load shedding; absent in tests that do not exercise it. */
+  shedder?: LoadShedder;
   /** Extra server options (https, timeouts) from the process entry; tests leave it out. */
   serverOptions?: Partial<FastifyServerOptions> & Record<string, unknown>;
 }
@@ -68,6 +71,7 @@ export function buildApp(deps: AppDeps): ZtgateApp {
       certificatesLoaded: deps.certificatesLoaded?.() ?? true,
       config: deps.config(),
       namespaces: deps.namespaces,
+      shedding: deps.shedder?.shedReason(),
     });
     return reply.code(result.ready ? 200 : 503).send(result);
   });

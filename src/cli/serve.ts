@@ -7,6 +7,7 @@ import { ConfigStore, resolveConfigPath } from '../config/store.js';
 import type { NamespaceSource } from '../facts/types.js';
 import { createMetricsServer } from '../http/metrics-server.js';
 import { Metrics } from '../http/metrics.js';
+import { LoadShedder } from '../http/load-shedding.js';
 import { InformerNamespaceSource } from '../kube/namespace-informer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
@@ -81,7 +82,9 @@ Examples:
 
     const certificates = await certificateSource(values, logger);
     const namespaces = await namespaceSource(values, io.env, logger);
+    const shedder = new LoadShedder();
     const { app, startDraining } = buildApp({
+      shedder,
       config: () => store.current,
       namespaces,
       logger,
@@ -116,6 +119,7 @@ Examples:
     await app.close();
     metricsServer.close();
     store.close();
+    shedder.close();
     certificates.close();
     if ('stop' in namespaces) await (namespaces as InformerNamespaceSource).stop();
     logger.info('stopped');

@@ -40,6 +40,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly shed = new Counter({
+    name: 'ztgate_shed_requests_total',
+    help: 'Reviews refused with 503 OVERLOADED before any work, because of too many in flight or a stalled event loop',
+    registers: [this.registry],
+  });
+
   readonly configReloads = new Counter({
     name: 'ztgate_config_reloads_total',
     help: 'Config file reloads by result (applied, rejected)',

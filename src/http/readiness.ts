@@ -12,6 +12,8 @@ export interface ReadinessInputs {
   certificatesLoaded: boolean;
   config: Config;
   namespaces: NamespaceSource;
+  /** Why reviews are being shed right now, if they are. */
+  shedding?: string | undefined;
 }
 
 /** /readyz answers false while draining so the Service stops routing before the server closes. */
@@ -20,6 +22,7 @@ export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: Re
   const checks: ReadinessCheck[] = [
     { name: 'draining', ok: !inputs.draining, detail: inputs.draining ? 'shutting down' : 'serving' },
     { name: 'certificates', ok: inputs.certificatesLoaded, detail: inputs.certificatesLoaded ? 'loaded' : 'not loaded' },
+    { name: 'load', ok: inputs.shedding === undefined, detail: inputs.shedding ?? 'accepting reviews' },
     { name: 'config', ok: true, detail: `loaded from ${inputs.config.source}` },
     { name: 'namespaces', ok: inputs.namespaces.ready(), detail: inputs.namespaces.describe() },
     {

@@ -4,11 +4,14 @@ import type { NamespaceSource } from '../facts/types.js';
 import type { Logger } from '../log/logger.js';
 import { runReview, WEBHOOK_KINDS, type ReviewOutcome, type WebhookKind } from '../review/review.js';
 import type { Metrics } from './metrics.js';
+import type { LoadShedder } from './load-shedding.js';
+import { ZtgateError } from '../errors.js';
 
 /** Called once per decided review (after the answer is built): the audit trail hooks in here. */
 export type ReviewObserver = (webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true }>, logger: Logger) => void;
 
 interface RouteDeps {
+  shedder?: LoadShedder;
   config: () => Config;
   namespaces: NamespaceSource;
   logger: Logger;
@@ -17,7 +20,36 @@ interface RouteDeps {
   observer?: ReviewObserver;
 }
 
+const COUNTED = Symbol('ztgate.counted');
+
+/** Sheds before the body is read, so an overloaded server spends nothing on what it will refuse. */
+function registerShedding(app: FastifyInstance, shedder: LoadShedder, metrics: Metrics): void {
+  const release = (request: object): void => {
+    const marked = request as { [COUNTED]?: boolean };
+    if (marked[COUNTED]) {
+      marked[COUNTED] = false;
+      shedder.finish();
+    }
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || !REVIEW_PATHS.has(request.url.split('?')[0]!)) return;
+    const reason = shedder.shedReason();
+    if (reason) {
+      metrics.shed.inc();
+      const error = new ZtgateError('OVERLOADED', `ztgate is shedding load: ${reason}; the API server applies the webhook's failurePolicy`);
+      return reply.code(error.status).header('retry-after', '1').type('application/json').send(JSON.stringify(error.toJSON()));
+    }
+    (request as { [COUNTED]?: boolean })[COUNTED] = true;
+    shedder.start();
+  });
+  app.addHook('onResponse', async (request) => release(request));
+  app.addHook('onRequestAbort', async (request) => release(request));
+}
+
+const REVIEW_PATHS = new Set(WEBHOOK_KINDS.map((webhook) => `/${webhook}`));
+
 export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  if (deps.shedder) registerShedding(app, deps.shedder, deps.metrics);
   for (const webhook of WEBHOOK_KINDS) {
     app.post(`/${webhook}`, async (httpRequest, reply) => {
       const started = process.hrtime.bigint();
