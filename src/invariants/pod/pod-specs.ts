@@ -20,6 +20,8 @@ export const POD_BEARING_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
 
 /** The part of a Pod an invariant reads, wherever it sits inside its owner object. */
 export interface PodView {
+  /** The Pod itself, or the controller's template ({metadata, spec}): what the injector would see. */
+  template: JsonObject;
   /** The Pod's spec (possibly empty when absent). */
   spec: JsonObject;
   labels: Record<string, string>;
@@ -48,10 +50,16 @@ export function podViewOf(kind: string, object: JsonObject | undefined): PodView
   const prefix = templatePath.join('.');
   const metadata = asObject(template['metadata']);
   return {
+    template,
     spec: asObject(template['spec']) ?? {},
     labels: stringMap(metadata?.['labels']),
     annotations: stringMap(metadata?.['annotations']),
     specPath: prefix ? `${prefix}.spec` : 'spec',
     metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
   };
+}
+
+/** A CREATE or UPDATE of a Pod or Pod controller: what every template-based invariant reviews. */
+export function isPodWrite(request: AdmissionRequest): boolean {
+  return isPodBearing(request) && (request.operation === 'CREATE' || request.operation === 'UPDATE');
 }

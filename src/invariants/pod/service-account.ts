@@ -1,6 +1,7 @@
 import type { Invariant } from '../../engine/types.js';
 import { asString } from '../../util/json.js';
-import { isPodBearing, podViewOf } from './pod-specs.js';
+import { podFindings } from './changes.js';
+import { isPodWrite } from './pod-specs.js';
 
 /**
  * ZT-POD-001. Istio issues one mTLS certificate per ServiceAccount, so Pods sharing `default` share one
@@ -14,19 +15,18 @@ export const dedicatedServiceAccount: Invariant = {
     'Istio issues one certificate per ServiceAccount; Pods on the shared `default` account have no cryptographic identity of their own, so no policy can tell them apart.',
   defaultMode: 'enforce',
   scope: 'protected',
-  appliesTo: (request) => isPodBearing(request) && (request.operation === 'CREATE' || request.operation === 'UPDATE'),
-  check(ctx) {
-    const pod = podViewOf(ctx.request.kind.kind, ctx.object);
-    if (!pod) return [];
-    const name = asString(pod.spec['serviceAccountName']) ?? asString(pod.spec['serviceAccount']) ?? '';
-    if (name !== '' && name !== 'default') return [];
-    return [
-      {
-        path: `${pod.specPath}.serviceAccountName`,
-        summary: name === '' ? 'no ServiceAccount is set' : 'the Pod runs under the shared "default" ServiceAccount',
-        why: 'every Pod on it shares one mesh identity, so no policy can tell them apart',
-        fix: 'Create a ServiceAccount for this workload and set serviceAccountName',
-      },
-    ];
-  },
+  appliesTo: isPodWrite,
+  check: (ctx) =>
+    podFindings(ctx, (pod) => {
+      const name = asString(pod.spec['serviceAccountName']) ?? asString(pod.spec['serviceAccount']) ?? '';
+      if (name !== '' && name !== 'default') return [];
+      return [
+        {
+          path: `${pod.specPath}.serviceAccountName`,
+          summary: name === '' ? 'no ServiceAccount is set' : 'the Pod runs under the shared "default" ServiceAccount',
+          why: 'every Pod on it shares one mesh identity, so no policy can tell them apart',
+          fix: 'Create a ServiceAccount for this workload and set serviceAccountName',
+        },
+      ];
+    }),
 };
