@@ -1,11 +1,129 @@
+import { isCelError, type CelResult } from '@bufbuild/cel';
 import type { CheckContext, Violation } from '../engine/types.js';
+import { ReviewInputs, ruleBindings } from './activation.js';
+import { Budget, withBudget } from './budget.js';
+import type { Bindings, CompiledExpression } from './compile.js';
+import { auditAnnotationKey } from './config.js';
+import { ruleMatches } from './match.js';
+import type { CompiledRule, CompiledValidation } from './model.js';
+import { typeName } from './lib/opaque.js';
 
 export interface RuleOutcome {
   violations: Violation[];
   auditAnnotations: Record<string, string>;
 }
 
-/** Evaluates the custom CEL rules against one request. (Owned by the CEL module.) */
-export function evaluateRules(_ctx: CheckContext): RuleOutcome {
-  return { violations: [], auditAnnotations: {} };
+/** Every custom rule's message starts with this and the rule's name, so kubectl users know whom to ask. */
+export const RULE_MESSAGE_PREFIX = 'ZT-RULE';
+const MAX_MESSAGE = 1000;
+const MAX_ANNOTATION_VALUE = 10_000;
+
+export function ruleInvariantId(name: string): string {
+  return `rule:${name}`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Raised when the review's budget is spent: the rest of the rule is not evaluated. */
+class BudgetStop extends Error {}
+
+class RuleRun {
+  constructor(
+    private readonly rule: CompiledRule,
+    private readonly bindings: Bindings,
+    private readonly budget: Budget,
+    private readonly out: RuleOutcome,
+  ) {}
+
+  /** Evaluates one expression; a spent budget stops the rule even when CEL absorbed the error. */
+  private run(expression: CompiledExpression): CelResult {
+    const result = expression.evaluate(this.bindings);
+    if (this.budget.exhausted) throw new BudgetStop(`evaluation stopped: ${this.budget.exhausted.message}`);
+    return result;
+  }
+
+  private errorText(label: string, expression: CompiledExpression, result: CelResult, expected: string): string {
+    if (!isCelError(result)) return `${label} returned ${typeName(result)}, expected ${expected}`;
+    const where = expression.positionOf(result);
+    return `${label} could not be evaluated: ${result.message}${where ? ` (${where})` : ''}`;
+  }
+
+  /** Like Kubernetes, one validation's error does not stop the others. */
+  execute(): void {
+    try {
+      if (!this.matchConditionsHold()) return;
+      this.rule.validations.forEach((validation, i) => {
+        const result = this.run(validation.expression);
+        if (result === false) this.report(this.rule.mode, this.message(validation), validation.reason);
+        else if (result !== true) this.fail(this.errorText(`validations[${i}]`, validation.expression, result, 'bool'));
+      });
+      for (const { key, valueExpression } of this.rule.auditAnnotations) {
+        const result = this.run(valueExpression);
+        if (typeof result === 'string') {
+          this.out.auditAnnotations[auditAnnotationKey(this.rule.name, key)] = shorten(result, MAX_ANNOTATION_VALUE);
+        } else if (result !== null) {
+          this.fail(this.errorText(`auditAnnotations "${key}"`, valueExpression, result, 'string or null'));
+        }
+      }
+    } catch (error) {
+      if (error instanceof BudgetStop) this.fail(error.message);
+      else this.fail(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** As in Kubernetes: any false condition skips the rule; otherwise an error is a failure. */
+  private matchConditionsHold(): boolean {
+    let failure: string | undefined;
+    for (const { name, expression } of this.rule.matchConditions) {
+      const result = this.run(expression);
+      if (result === false) return false;
+      if (result !== true) failure ??= this.errorText(`matchConditions "${name}"`, expression, result, 'bool');
+    }
+    if (failure) this.fail(failure);
+    return failure === undefined;
+  }
+
+  /** messageExpression, else message, else the expression itself (as Kubernetes words it). */
+  private message(validation: CompiledValidation): string {
+    if (validation.messageExpression) {
+      const text = this.run(validation.messageExpression);
+      if (typeof text === 'string' && text.trim() !== '' && !/[\r\n]/.test(text)) return text.trim();
+    }
+    return validation.message ?? `failed expression: ${shorten(validation.expression.source, 200)}`;
+  }
+
+  report(mode: Violation['mode'], body: string, why: string): void {
+    const message = `${RULE_MESSAGE_PREFIX} ${this.rule.name}: ${shorten(body, MAX_MESSAGE)}`;
+    this.out.violations.push({ invariantId: ruleInvariantId(this.rule.name), mode, path: '', summary: body, why, fix: '', message });
+  }
+
+  /** failurePolicy Fail counts the failure in the rule's mode; Ignore records it without denying. */
+  fail(problem: string): void {
+    if (this.rule.failurePolicy === 'Fail') this.report(this.rule.mode, problem, 'the rule could not be evaluated');
+    else this.report('audit', `${problem} (ignored: failurePolicy Ignore)`, 'the rule could not be evaluated');
+  }
+}
+
+/**
+ * Evaluates the custom CEL rules that match the request, under one evaluation budget for the whole
+ * review. Never throws: a rule that cannot be evaluated is a failure of that rule.
+ */
+export function evaluateRules(ctx: CheckContext): RuleOutcome {
+  const out: RuleOutcome = { violations: [], auditAnnotations: {} };
+  const { rules, limits } = ctx.config.rules;
+  const subject = { request: ctx.request, namespaceLabels: ctx.facts.namespaceLabels };
+  const matching = rules.filter((rule) => ruleMatches(rule.match, subject));
+  if (matching.length === 0) return out;
+  const budget = new Budget(limits);
+  const inputs = new ReviewInputs(ctx);
+  withBudget(budget, () => {
+    for (const rule of matching) {
+      const run = new RuleRun(rule, ruleBindings(inputs, rule), budget, out);
+      if (budget.exhausted) run.fail(`not evaluated: ${budget.exhausted.message}`);
+      else run.execute();
+    }
+  });
+  return out;
 }

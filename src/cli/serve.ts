@@ -4,11 +4,11 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { buildApp } from '../app.js';
 import { parseDuration, ConfigNode } from '../config/reader.js';
 import { ConfigStore, resolveConfigPath } from '../config/store.js';
-import type { NamespaceSource } from '../facts/types.js';
 import { createMetricsServer } from '../http/metrics-server.js';
 import { Metrics } from '../http/metrics.js';
 import { LoadShedder } from '../http/load-shedding.js';
 import { InformerNamespaceSource } from '../kube/namespace-informer.js';
+import { ClusterRuleSource } from '../kube/rule-informer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
 import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
@@ -81,11 +81,14 @@ Examples:
     for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
 
     const certificates = await certificateSource(values, logger);
-    const namespaces = await namespaceSource(values, io.env, logger);
+    const kubeConfig = clusterConfig(values['kubeconfig'], io.env);
+    const namespaces = kubeConfig ? startInformer(new InformerNamespaceSource(kubeConfig, logger), logger) : loadNamespaceFile(values.namespaces);
+    const clusterRules = kubeConfig ? startInformer(new ClusterRuleSource(kubeConfig, logger), logger) : undefined;
+    const currentConfig = clusterRules ? () => clusterRules.effective(store.current) : () => store.current;
     const shedder = new LoadShedder();
     const { app, startDraining } = buildApp({
       shedder,
-      config: () => store.current,
+      config: currentConfig,
       namespaces,
       logger,
       metrics,
@@ -121,7 +124,8 @@ Examples:
     store.close();
     shedder.close();
     certificates.close();
-    if ('stop' in namespaces) await (namespaces as InformerNamespaceSource).stop();
+    if (namespaces instanceof InformerNamespaceSource) await namespaces.stop();
+    await clusterRules?.stop();
     logger.info('stopped');
     return 0;
   },
@@ -161,16 +165,17 @@ async function certificateSource(values: Record<string, string | boolean | undef
   throw new UsageError('no serving certificate: give --tls-cert and --tls-key, or --dev-certs DIR');
 }
 
-async function namespaceSource(values: Record<string, string | boolean | undefined>, env: NodeJS.ProcessEnv, logger: Logger): Promise<NamespaceSource> {
-  const file = values['namespaces'] as string | undefined;
-  const kubeconfig = values['kubeconfig'] as string | undefined;
-  if (file) return loadNamespaceFile(file);
-  if (!kubeconfig && !env['KUBERNETES_SERVICE_HOST']) return loadNamespaceFile(undefined);
-  const kc = new KubeConfig();
-  if (kubeconfig) kc.loadFromFile(kubeconfig);
-  else kc.loadFromCluster();
-  const source = new InformerNamespaceSource(kc, logger);
-  // Serving starts at once; until the first list completes every namespace has no labels and readiness says so.
-  source.start().catch((error: unknown) => logger.error({ error: String(error) }, 'namespace informer failed to start; retrying'));
+/** A kubeconfig when ztgate should watch the cluster: --kubeconfig, or the in-cluster config in a Pod. */
+function clusterConfig(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): KubeConfig | undefined {
+  if (!kubeconfig && !env['KUBERNETES_SERVICE_HOST']) return undefined;
+  const config = new KubeConfig();
+  if (kubeconfig) config.loadFromFile(kubeconfig);
+  else config.loadFromCluster();
+  return config;
+}
+
+/** Serving starts at once; until the first list completes, readiness says so and the cache is empty. */
+function startInformer<T extends { start(): Promise<void> }>(source: T, logger: Logger): T {
+  source.start().catch((error: unknown) => logger.error({ error: String(error) }, 'informer failed to start; retrying'));
   return source;
 }

@@ -22,6 +22,7 @@ const TOP_LEVEL_KEYS = [
   'policy',
   'injection',
   'rules',
+  'ruleLimits',
   'deadlines',
   'audit',
 ] as const;
@@ -56,7 +57,9 @@ function parseExceptions(node: ConfigNode): ExceptionRule[] {
     const invariants = invariantsNode.stringList();
     if (invariants.length === 0) invariantsNode.fail('must name at least one invariant id');
     invariants.forEach((id, i) => {
-      if (!INVARIANT_ID_PATTERN.test(id) || !invariantById(id)) {
+      // Custom rules are named `rule:<name>`; whether that rule exists is not known until the cluster's rules load.
+      const isRule = /^rule:[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(id);
+      if (!isRule && (!INVARIANT_ID_PATTERN.test(id) || !invariantById(id))) {
         new ConfigNode(id, `${invariantsNode.path}[${i}]`).fail(`unknown invariant id ${JSON.stringify(id)}`);
       }
     });
@@ -107,7 +110,7 @@ export function parseConfig(raw: unknown, source: string): Config {
     workload: parseWorkloadConfig(root.get('workload')),
     policy: parsePolicyConfig(root.get('policy')),
     injection: parseInjectionConfig(root.get('injection')),
-    rules: parseRules(root.get('rules')),
+    rules: parseRules(root.get('rules'), root.get('ruleLimits')),
     // Below the webhook timeouts (validate 5s, mutate 3s) so ztgate answers before the API server gives up.
     deadlines: {
       validateMs: parseDuration(deadlines.get('validate'), 2000, 50, 29_000),

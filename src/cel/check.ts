@@ -1,0 +1,191 @@
+import { isCelError, plan } from '@bufbuild/cel';
+import { children, lineColumn, qualifiedName, type Expr, type ParsedExpr } from './ast.js';
+import type { RuleLimits } from './budget.js';
+import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
+import { compileRegex } from './lib/regex.js';
+
+/** The variables of a Kubernetes ValidatingAdmissionPolicy (authorizer is not offered, see docs/rules.md). */
+export const ROOT_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'params', 'variables'] as const;
+
+/** Fields of `request`, as Kubernetes exposes the admission request to CEL. */
+export const REQUEST_FIELDS = [
+  'uid',
+  'kind',
+  'resource',
+  'subResource',
+  'requestKind',
+  'requestResource',
+  'requestSubResource',
+  'name',
+  'namespace',
+  'operation',
+  'userInfo',
+  'dryRun',
+  'options',
+] as const;
+
+const REGEX_FUNCTIONS = ['matches', 'find', 'findAll'];
+
+/** Suggestions offer names a user can type, not operators such as `_+_`. */
+const CALLABLE_NAMES = [...KNOWN_FUNCTIONS].filter((name) => /^[A-Za-z]/.test(name));
+
+/** Type names usable as values (`type(x) == string`). */
+const TYPE_NAMES = ['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn'];
+
+export interface CheckOptions {
+  limits: RuleLimits;
+  /** Names usable as `variables.<name>` here: those defined earlier in the rule. */
+  variables: ReadonlySet<string>;
+}
+
+export class CompileError extends Error {}
+
+function closest(name: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length]!;
+  };
+  const best = candidates.map((c) => ({ c, d: distance(name, c) })).sort((x, y) => x.d - y.d)[0];
+  const tolerance = Math.min(2, Math.max(1, Math.floor(name.length / 3)));
+  return best && best.d <= tolerance ? best.c : undefined;
+}
+
+function suggest(name: string, candidates: readonly string[]): string {
+  const hint = closest(name, candidates);
+  return hint ? ` (did you mean '${hint}'?)` : '';
+}
+
+/**
+ * Checks what a type checker would catch first: unknown variables and functions, `variables.<name>`
+ * defined later or not at all, unknown request fields, and library calls on constants that can only fail
+ * (a bad regular expression or quantity). Reports the first problem with its position.
+ */
+export class Checker {
+  constructor(
+    private readonly parsed: ParsedExpr,
+    private readonly source: string,
+    private readonly options: CheckOptions,
+  ) {}
+
+  fail(expr: Expr, problem: string): never {
+    throw new CompileError(`${this.at(expr.id)}${problem}`);
+  }
+
+  at(id: bigint): string {
+    const offset = this.parsed.sourceInfo?.positions[String(id)];
+    if (offset === undefined) return '';
+    const { line, column } = lineColumn(this.source, offset);
+    return `line ${line}, column ${column}: `;
+  }
+
+  check(expr: Expr, scope: ReadonlySet<string>, depth: number): void {
+    if (depth > this.options.limits.maxNestingDepth) {
+      this.fail(expr, `the expression nests deeper than ${this.options.limits.maxNestingDepth} levels`);
+    }
+    const kind = expr.exprKind;
+    let operands = children(expr);
+    switch (kind.case) {
+      case 'identExpr':
+        this.checkIdent(expr, kind.value.name, scope);
+        break;
+      case 'selectExpr':
+        this.checkSelect(expr, kind.value.operand, kind.value.field, scope);
+        break;
+      case 'callExpr':
+        // A namespaced function's target (`strings` in strings.quote) is a name, not a value.
+        if (this.checkCall(expr, scope)) operands = operands.filter(({ child }) => child !== kind.value.target);
+        break;
+      case 'structExpr':
+        if (kind.value.messageName !== '') this.fail(expr, `message construction (${kind.value.messageName}{...}) is not supported`);
+        break;
+      default:
+        break;
+    }
+    for (const { child, binds } of operands) {
+      this.check(child, binds.length === 0 ? scope : new Set([...scope, ...binds]), depth + 1);
+    }
+    // After the operands, so the innermost failing call is the one reported.
+    if (kind.case === 'callExpr') {
+      this.tryConstant(expr, operands.map(({ child }) => child));
+      this.tryPattern(expr, kind.value.target ? kind.value.args[0] : kind.value.function === 'matches' ? kind.value.args[1] : undefined);
+    }
+  }
+
+  checkIdent(expr: Expr, name: string, scope: ReadonlySet<string>): void {
+    if (scope.has(name) || (ROOT_VARIABLES as readonly string[]).includes(name) || TYPE_NAMES.includes(name)) return;
+    if (name === 'authorizer') this.fail(expr, "'authorizer' is not available in ztgate rules (see docs/rules.md)");
+    this.fail(expr, `undeclared reference to '${name}'${suggest(name, ROOT_VARIABLES)}`);
+  }
+
+  checkSelect(expr: Expr, operand: Expr | undefined, field: string, scope: ReadonlySet<string>): void {
+    const root = operand?.exprKind.case === 'identExpr' ? operand.exprKind.value.name : undefined;
+    if (root === undefined || scope.has(root)) return;
+    if (root === 'variables') this.checkVariable(expr, field);
+    if (root === 'request' && !(REQUEST_FIELDS as readonly string[]).includes(field)) {
+      this.fail(expr, `request has no field '${field}'${suggest(field, REQUEST_FIELDS)}`);
+    }
+  }
+
+  checkVariable(expr: Expr, name: string): void {
+    if (this.options.variables.has(name)) return;
+    const known = [...this.options.variables];
+    this.fail(
+      expr,
+      `undeclared reference to 'variables.${name}'${suggest(name, known)}; a variable may only use variables defined before it`,
+    );
+  }
+
+  /** True when the call was a namespaced function (`strings.quote`), whose target is not a value. */
+  checkCall(expr: Expr, scope: ReadonlySet<string>): boolean {
+    if (expr.exprKind.case !== 'callExpr') return false;
+    const call = expr.exprKind.value;
+    const namespace = call.target ? qualifiedName(call.target) : undefined;
+    const namespaced = namespace !== undefined && !scope.has(namespace.split('.')[0]!) && KNOWN_FUNCTIONS.has(`${namespace}.${call.function}`);
+    if (!namespaced && !KNOWN_FUNCTIONS.has(call.function)) {
+      const name = namespace !== undefined && !(ROOT_VARIABLES as readonly string[]).includes(namespace.split('.')[0]!) ? `${namespace}.${call.function}` : call.function;
+      this.fail(expr, `undeclared reference to function '${name}'${suggest(name, CALLABLE_NAMES)}`);
+    }
+    if (call.function === '_[_]' && call.args[0] && qualifiedName(call.args[0]) === 'variables' && !scope.has('variables')) {
+      const key = call.args[1]?.exprKind;
+      if (key?.case === 'constExpr' && key.value.constantKind.case === 'stringValue') this.checkVariable(expr, key.value.constantKind.value);
+    }
+    return namespaced;
+  }
+
+  /** A constant regular expression is compiled (and cached) now, so a bad one fails at load. */
+  tryPattern(expr: Expr, pattern: Expr | undefined): void {
+    if (expr.exprKind.case !== 'callExpr' || !REGEX_FUNCTIONS.includes(expr.exprKind.value.function)) return;
+    const constant = pattern?.exprKind.case === 'constExpr' ? pattern.exprKind.value.constantKind : undefined;
+    if (constant?.case !== 'stringValue') return;
+    try {
+      compileRegex(constant.value);
+    } catch (error) {
+      this.fail(expr, error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** A library call on constants fails the same way on every request, so it fails at load instead. */
+  tryConstant(expr: Expr, operands: Expr[]): void {
+    if (!operands.every(isConstant)) return;
+    const result = plan(RULE_ENV, expr)();
+    if (isCelError(result)) this.fail(expr, result.message);
+  }
+}
+
+/** Literals, and lists, maps and calls made only of literals (no variables, so no loops either). */
+function isConstant(expr: Expr): boolean {
+  const kind = expr.exprKind.case;
+  if (kind === 'constExpr') return true;
+  if (kind !== 'callExpr' && kind !== 'listExpr' && kind !== 'structExpr') return false;
+  return children(expr).every(({ child }) => isConstant(child));
+}
+

@@ -1,0 +1,66 @@
+import { parse, plan, type CelError, type CelResult } from '@bufbuild/cel';
+import { bracketDepth, instrumentLoops, type ParsedExpr } from './ast.js';
+import { Checker, CompileError, type CheckOptions } from './check.js';
+import { RULE_ENV, TICK_FUNCTION } from './env.js';
+
+export type Bindings = Record<string, unknown>;
+
+export interface CompiledExpression {
+  source: string;
+  /** Where it sits in the config, e.g. `rules[0].validations[2].expression`. */
+  path: string;
+  evaluate(bindings: Bindings): CelResult;
+  /** `line 1, column 14` for an error raised while evaluating this expression, when known. */
+  positionOf(error: CelError): string | undefined;
+}
+
+export type CompileOptions = CheckOptions;
+
+export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string };
+
+function formatParseError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const match = /^<input>:(\d+):(\d+): (.*)$/s.exec(text);
+  return match ? `line ${match[1]}, column ${match[2]}: syntax error: ${match[3]}` : `syntax error: ${text}`;
+}
+
+/** Parses, checks and plans one expression; never throws. */
+export function compileExpression(source: string, path: string, options: CompileOptions): CompileResult {
+  const { limits } = options;
+  if (source.trim() === '') return { ok: false, message: 'the expression is empty' };
+  if (source.length > limits.maxExpressionLength) {
+    return { ok: false, message: `the expression is ${source.length} characters long; the limit is ${limits.maxExpressionLength}` };
+  }
+  if (bracketDepth(source) > limits.maxNestingDepth) {
+    return { ok: false, message: `the expression nests deeper than ${limits.maxNestingDepth} levels` };
+  }
+  let parsed: ParsedExpr;
+  try {
+    parsed = parse(source);
+  } catch (error) {
+    return { ok: false, message: formatParseError(error) };
+  }
+  const checker = new Checker(parsed, source, options);
+  let program: ReturnType<typeof plan>;
+  try {
+    checker.check(parsed.expr, new Set(), 1);
+    instrumentLoops(parsed.expr, TICK_FUNCTION);
+    program = plan(RULE_ENV, parsed);
+  } catch (error) {
+    // One rule's odd expression must not take the whole config down with it.
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, message: error instanceof CompileError ? message : `the expression could not be compiled: ${message}` };
+  }
+  return {
+    ok: true,
+    expression: {
+      source,
+      path,
+      evaluate: (bindings) => program(bindings as never),
+      positionOf: (error) => {
+        if (error.exprId === undefined) return undefined;
+        return checker.at(error.exprId).replace(/: $/, '') || undefined;
+      },
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { celEnv, celFunc, CelScalar, mapType, type CelEnv } from '@bufbuild/cel';
+import { strings } from '@bufbuild/cel/ext';
+import { charge } from './budget.js';
+import { formatFunctions } from './lib/format.js';
+import { ipFunctions, ipToString } from './lib/ip.js';
+import { listFunctions } from './lib/lists.js';
+import { optionalFunctions } from './lib/optional.js';
+import { quantityFunctions } from './lib/quantity.js';
+import { cachingRe2, regexFunctions } from './lib/regex.js';
+import { urlFunctions } from './lib/url.js';
+
+/**
+ * Wrapped around every comprehension's loop condition at compile time: the library has no evaluation
+ * hook, and every loop, macro-made or nested, passes through its condition once per iteration.
+ */
+export const TICK_FUNCTION = '@ztgate_tick';
+
+const { DYN, STRING } = CelScalar;
+
+const tick = celFunc(TICK_FUNCTION, [DYN], DYN, (condition) => {
+  charge(1);
+  return condition;
+});
+
+const opaqueToString = celFunc('string', [mapType(DYN, DYN)], STRING, (value) => {
+  const text = ipToString(value);
+  if (text === undefined) throw new Error("found no matching overload for 'string' applied to '(map)'");
+  return text;
+});
+
+/** One environment for every rule: CEL's standard library, strings extensions and Kubernetes' libraries. */
+export const RULE_ENV: CelEnv = celEnv({
+  re2: cachingRe2,
+  funcs: [
+    ...strings,
+    ...listFunctions,
+    ...regexFunctions,
+    ...urlFunctions,
+    ...quantityFunctions,
+    ...ipFunctions,
+    ...optionalFunctions,
+    ...formatFunctions,
+    opaqueToString,
+    tick,
+  ],
+});
+
+/** Names the planner handles itself rather than through the function table. */
+const PLANNER_OPERATORS = ['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_false', '__not_strictly_false__'];
+
+/** Every function or operator name an expression may call (the tick is ours, not the user's). */
+export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set(
+  [...[...RULE_ENV.funcs].map((func) => func.name), ...PLANNER_OPERATORS].filter((name) => name !== TICK_FUNCTION),
+);

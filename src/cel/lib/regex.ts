@@ -1,0 +1,79 @@
+import { celFunc, celMethod, CelScalar, listType } from '@bufbuild/cel';
+import { RE2JS } from '@bufbuild/re2';
+import { charge } from '../budget.js';
+import { findAll, PikeMatcher } from './pike.js';
+
+const { BOOL, INT, STRING } = CelScalar;
+
+/** Patterns built from request data could otherwise grow the cache and the compile cost without bound. */
+export const MAX_PATTERN_LENGTH = 2000;
+const CACHE_SIZE = 500;
+
+interface Compiled {
+  regex: RE2JS;
+  pike?: PikeMatcher;
+}
+
+const cache = new Map<string, Compiled>();
+
+/** Compiles once per pattern (least recently used out first); RE2 syntax, as in Kubernetes. */
+export function compileRegex(pattern: string): Compiled {
+  const hit = cache.get(pattern);
+  if (hit) {
+    cache.delete(pattern);
+    cache.set(pattern, hit);
+    return hit;
+  }
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new Error(`regular expression is longer than ${MAX_PATTERN_LENGTH} characters`);
+  }
+  let regex: RE2JS;
+  try {
+    regex = RE2JS.compile(pattern);
+  } catch (error) {
+    throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const compiled: Compiled = { regex };
+  cache.set(pattern, compiled);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return compiled;
+}
+
+/** The `re2` option of celEnv: `matches` through the same cache. */
+export const cachingRe2 = {
+  compile(pattern: string) {
+    const { regex } = compileRegex(pattern);
+    return { test: (text: string) => matches(regex, text) };
+  },
+};
+
+function matches(regex: RE2JS, text: string): boolean {
+  charge(1 + Math.ceil(text.length / 256));
+  return regex.test(text);
+}
+
+function pikeOf(compiled: Compiled): PikeMatcher {
+  compiled.pike ??= new PikeMatcher(compiled.regex);
+  return compiled.pike;
+}
+
+function find(this: string, pattern: string): string {
+  const match = pikeOf(compileRegex(pattern)).exec(this, 0, charge);
+  return match ? this.slice(match[0], match[1]) : '';
+}
+
+function findAllOf(text: string, pattern: string, limit: bigint): string[] {
+  return findAll(pikeOf(compileRegex(pattern)), text, Number(limit), charge);
+}
+
+export const regexFunctions = [
+  // CEL's global form; the method form comes from celEnv's re2 option.
+  celFunc('matches', [STRING, STRING], BOOL, (text, pattern) => matches(compileRegex(pattern).regex, text)),
+  celMethod('find', STRING, [STRING], STRING, find),
+  celMethod('findAll', STRING, [STRING], listType(STRING), function (pattern) {
+    return findAllOf(this, pattern, -1n);
+  }),
+  celMethod('findAll', STRING, [STRING, INT], listType(STRING), function (pattern, limit) {
+    return findAllOf(this, pattern, limit);
+  }),
+];
