@@ -1,9 +1,13 @@
 import type { ConfigNode } from '../config/reader.js';
 import type { Subjects } from '../config/types.js';
+import { isDnsLabel } from './validate/names.js';
 
 export interface TierConfig {
   name: string;
-  /** A protected tier gets ZT-NET-001/002 on its policies and ownership checks on every change. */
+  /**
+   * A protected tier gets ZT-NET-001/002 on its policies and ownership checks on every change to it
+   * and its policies. An unprotected tier listed here only guards its Tier's order and defaultAction.
+   */
   protected: boolean;
   owners: Subjects;
 }
@@ -19,30 +23,44 @@ export interface PolicyConfig {
   istioRootNamespace: string;
 }
 
+export const DEFAULT_TIERS: readonly TierConfig[] = [
+  { name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } },
+];
+
+export const DEFAULT_CALICO_SERVICE_ACCOUNTS: readonly string[] = [
+  'system:serviceaccount:calico-system:calico-kube-controllers',
+  'system:serviceaccount:calico-apiserver:calico-apiserver',
+  'system:serviceaccount:tigera-operator:tigera-operator',
+];
+
+function parseTiers(node: ConfigNode): TierConfig[] {
+  if (!node.present) return DEFAULT_TIERS.map((tier) => structuredClone(tier));
+  const seen = new Set<string>();
+  return node.list().map((tier) => {
+    tier.keys(['name', 'protected', 'owners']);
+    const nameNode = tier.get('name');
+    const name = nameNode.string();
+    if (!isDnsLabel(name)) nameNode.fail(`tier name ${JSON.stringify(name)} must be a lowercase DNS label (Calico's tier name rule)`);
+    if (seen.has(name)) nameNode.fail(`duplicate tier ${JSON.stringify(name)}`);
+    seen.add(name);
+    const owners = tier.get('owners').keys(['users', 'groups']);
+    return {
+      name,
+      protected: tier.get('protected').boolean(true),
+      owners: { users: owners.get('users').stringList(), groups: owners.get('groups').stringList() },
+    };
+  });
+}
+
 export function parsePolicyConfig(node: ConfigNode): PolicyConfig {
   node.keys(['tiers', 'breakGlassGroups', 'calicoServiceAccounts', 'istioRootNamespace']);
-  const tiersNode = node.get('tiers');
-  const tiers = tiersNode.present
-    ? tiersNode.list().map((tier) => {
-        tier.keys(['name', 'protected', 'owners']);
-        const owners = tier.get('owners').keys(['users', 'groups']);
-        return {
-          name: tier.get('name').string(),
-          protected: tier.get('protected').boolean(true),
-          owners: { users: owners.get('users').stringList(), groups: owners.get('groups').stringList() },
-        };
-      })
-    : [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } }];
+  const rootNode = node.get('istioRootNamespace');
+  const istioRootNamespace = rootNode.string('istio-system');
+  if (!isDnsLabel(istioRootNamespace)) rootNode.fail(`${JSON.stringify(istioRootNamespace)} is not a namespace name`);
   return {
-    tiers,
+    tiers: parseTiers(node.get('tiers')),
     breakGlassGroups: node.get('breakGlassGroups').stringList(['system:masters']),
-    calicoServiceAccounts: node
-      .get('calicoServiceAccounts')
-      .stringList([
-        'system:serviceaccount:calico-system:calico-kube-controllers',
-        'system:serviceaccount:calico-apiserver:calico-apiserver',
-        'system:serviceaccount:tigera-operator:tigera-operator',
-      ]),
-    istioRootNamespace: node.get('istioRootNamespace').string('istio-system'),
+    calicoServiceAccounts: node.get('calicoServiceAccounts').stringList([...DEFAULT_CALICO_SERVICE_ACCOUNTS]),
+    istioRootNamespace,
   };
 }

@@ -1,4 +1,19 @@
 import type { Invariant } from '../../engine/types.js';
+import { noAllowAllInProtectedTier } from './allow-all-tier.js';
+import { twoIdentities } from './dual-identity.js';
+import { tierOwnership } from './tier-ownership.js';
+import { calicoPolicyValidity } from './calico-validity.js';
+import { k8sNetworkPolicyPeers } from './k8s-network-policy.js';
+import { mtlsStaysStrict } from './mtls-strict.js';
+import { noAllowAllAuthorization } from './authz-allow-all.js';
 
 /** Network and mesh policy invariants (ZT-NET-*), in id order. */
-export const netInvariants: readonly Invariant[] = [];
+export const netInvariants: readonly Invariant[] = [
+  noAllowAllInProtectedTier,
+  twoIdentities,
+  tierOwnership,
+  calicoPolicyValidity,
+  k8sNetworkPolicyPeers,
+  mtlsStaysStrict,
+  noAllowAllAuthorization,
+];

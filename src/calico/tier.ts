@@ -1,0 +1,54 @@
+import type { UserInfo } from '../admission/types.js';
+import { asObject, asString, type JsonObject } from '../util/json.js';
+import type { PolicyConfig, TierConfig } from './config.js';
+import { isConvertedPolicyName } from './validate/names.js';
+
+export const DEFAULT_TIER = 'default';
+
+/** The `<tier>.` prefix of a policy name, which Calico up to v3.31 reads as the policy's tier. */
+export function tierPrefixOf(name: string): string | undefined {
+  if (isConvertedPolicyName(name)) return undefined;
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : undefined;
+}
+
+/** spec.tier, or `default` when unset. */
+export function specTierOf(object: JsonObject | undefined): string {
+  const tier = asString(asObject(object?.['spec'])?.['tier']);
+  return tier && tier !== '' ? tier : DEFAULT_TIER;
+}
+
+/**
+ * Every tier a policy can be read as belonging to: spec.tier and, for older Calico, the name
+ * prefix. Guarding both means a policy cannot slip into a protected tier by either spelling.
+ */
+export function tiersOfPolicy(object: JsonObject | undefined): string[] {
+  if (!object) return [];
+  const tiers = [specTierOf(object)];
+  const prefix = tierPrefixOf(asString(asObject(object['metadata'])?.['name']) ?? '');
+  if (prefix !== undefined && !tiers.includes(prefix)) tiers.push(prefix);
+  return tiers;
+}
+
+export function tierConfig(config: PolicyConfig, name: string): TierConfig | undefined {
+  return config.tiers.find((tier) => tier.name === name);
+}
+
+export function protectedTiersOf(config: PolicyConfig, tiers: readonly string[]): TierConfig[] {
+  return tiers.map((name) => tierConfig(config, name)).filter((tier): tier is TierConfig => tier?.protected === true);
+}
+
+export function isTierOwner(tier: TierConfig, user: UserInfo): boolean {
+  return tier.owners.users.includes(user.username) || user.groups.some((group) => tier.owners.groups.includes(group));
+}
+
+/** The break-glass group the user is in, if any. */
+export function breakGlassGroupOf(config: PolicyConfig, user: UserInfo): string | undefined {
+  return user.groups.find((group) => config.breakGlassGroups.includes(group));
+}
+
+/** How a tier's owners are named in messages: `group ztgate:security-admins`. */
+export function describeOwners(tier: TierConfig): string {
+  const names = [...tier.owners.groups.map((group) => `group ${group}`), ...tier.owners.users.map((user) => `user ${user}`)];
+  return names.length > 0 ? names.join(' or ') : 'nobody (no owners are configured)';
+}

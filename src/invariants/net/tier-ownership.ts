@@ -1,0 +1,152 @@
+import type { TierConfig } from '../../calico/config.js';
+import {
+  breakGlassGroupOf,
+  describeOwners,
+  isTierOwner,
+  protectedTiersOf,
+  specTierOf,
+  tierConfig,
+  tiersOfPolicy,
+} from '../../calico/tier.js';
+import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
+import { asObject, asString, type JsonObject } from '../../util/json.js';
+import { requestPolicyKind } from './kinds.js';
+
+interface Change {
+  tier: TierConfig;
+  /** What the user does, as a verb phrase: `deletes policy "x" from protected tier "security"`. */
+  action: string;
+  path: string;
+  /** Owners may not do it either (deleting a protected Tier); only break-glass may. */
+  ownersDenied?: string;
+}
+
+function nameOf(ctx: CheckContext): string {
+  const object = ctx.object ?? ctx.oldObject;
+  return asString(asObject(object?.['metadata'])?.['name']) ?? ctx.request.name ?? '';
+}
+
+function policyChanges(ctx: CheckContext): Change[] {
+  const before = tiersOfPolicy(ctx.oldObject);
+  const after = tiersOfPolicy(ctx.object);
+  const touched = protectedTiersOf(ctx.config.policy, [...new Set([...before, ...after])]);
+  const name = nameOf(ctx);
+  return touched.map((tier) => {
+    const pathFor = (object: JsonObject | undefined): string => (specTierOf(object) === tier.name ? 'spec.tier' : 'metadata.name');
+    const inBefore = before.includes(tier.name);
+    const inAfter = after.includes(tier.name);
+    const where = `protected tier "${tier.name}"`;
+    switch (ctx.request.operation) {
+      case 'CREATE':
+        return { tier, action: `creates policy "${name}" in ${where}`, path: pathFor(ctx.object) };
+      case 'DELETE':
+        return { tier, action: `deletes policy "${name}" from ${where}`, path: pathFor(ctx.oldObject) };
+      default:
+        if (inBefore && !inAfter) {
+          return { tier, action: `moves policy "${name}" out of ${where} (to "${specTierOf(ctx.object)}")`, path: 'spec.tier' };
+        }
+        if (!inBefore) return { tier, action: `moves policy "${name}" into ${where}`, path: pathFor(ctx.object) };
+        return { tier, action: `changes policy "${name}" in ${where}`, path: pathFor(ctx.object) };
+    }
+  });
+}
+
+const GUARDED_TIER_FIELDS = ['order', 'defaultAction'] as const;
+
+/** order and defaultAction decide where the tier runs and what it does to unmatched traffic. */
+function changedTierFields(ctx: CheckContext): { field: string; text: string }[] {
+  const before = asObject(ctx.oldObject?.['spec']) ?? {};
+  const after = asObject(ctx.object?.['spec']) ?? {};
+  return GUARDED_TIER_FIELDS.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field])).map((field) => ({
+    field,
+    text: `${field} (${JSON.stringify(before[field] ?? null)} → ${JSON.stringify(after[field] ?? null)})`,
+  }));
+}
+
+function tierChanges(ctx: CheckContext): Change[] {
+  const name = nameOf(ctx);
+  const tier = tierConfig(ctx.config.policy, name);
+  if (!tier) return [];
+  const fields = ctx.request.operation === 'DELETE' ? [] : changedTierFields(ctx);
+  const kind = tier.protected ? 'protected tier' : 'tier';
+  switch (ctx.request.operation) {
+    case 'DELETE':
+      if (!tier.protected) return [];
+      return [
+        {
+          tier,
+          action: `deletes protected tier "${name}"`,
+          path: 'metadata.name',
+          ownersDenied: 'a protected tier cannot be deleted while ztgate protects it; remove it from policy.tiers first',
+        },
+      ];
+    case 'CREATE':
+      if (!tier.protected && fields.length === 0) return [];
+      return [{ tier, action: `creates ${kind} "${name}"`, path: 'metadata.name' }];
+    default:
+      if (!tier.protected && fields.length === 0) return [];
+      return [
+        {
+          tier,
+          action: fields.length > 0 ? `changes ${fields.map((f) => f.text).join(' and ')} of ${kind} "${name}"` : `changes ${kind} "${name}"`,
+          path: fields[0] ? `spec.${fields[0].field}` : 'spec',
+        },
+      ];
+  }
+}
+
+/** Calico's API server re-writes every v3 change into crd.projectcalico.org/v1 under its own account. */
+function isCalicoStorageWrite(ctx: CheckContext): boolean {
+  return requestPolicyKind(ctx.request)?.crd === true && ctx.config.policy.calicoServiceAccounts.includes(ctx.request.userInfo.username);
+}
+
+function findingFor(change: Change, ctx: CheckContext): Finding | undefined {
+  const user = ctx.request.userInfo;
+  const owner = isTierOwner(change.tier, user);
+  if (owner && !change.ownersDenied) return undefined;
+  const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
+  if (breakGlass !== undefined) {
+    return {
+      path: change.path,
+      // Kept short: this summary is the kubectl warning; the auditAnnotation carries the whole line.
+      summary: `break-glass: "${user.username}" ${change.action}`,
+      why: `group ${breakGlass} bypasses tier ownership; the change is allowed and recorded`,
+      fix: `Have an owner of tier "${change.tier.name}" (${describeOwners(change.tier)}) review the change`,
+      notice: true,
+    };
+  }
+  if (owner) {
+    return {
+      path: change.path,
+      summary: `user "${user.username}" ${change.action}`,
+      why: change.ownersDenied!,
+      fix: `Stop protecting tier "${change.tier.name}" in the ztgate config, or use a break-glass group`,
+    };
+  }
+  return {
+    path: change.path,
+    summary: `user "${user.username}" ${change.action} but is not one of its owners`,
+    why: 'only the owners of a protected tier may create, change, move or delete what is in it, because its policies are evaluated before everyone else’s',
+    fix: `Ask ${describeOwners(change.tier)} to make the change`,
+  };
+}
+
+/** ZT-NET-003. Tier RBAC as ztgate's config states it, whatever path the write takes. */
+export const tierOwnership: Invariant = {
+  id: 'ZT-NET-003',
+  title: 'Only owners change a protected tier',
+  rationale:
+    'A protected tier holds the policies every other tier runs after; only its configured owners (or a break-glass group, loudly) may create, change, move or delete its policies or the Tier itself.',
+  defaultMode: 'enforce',
+  scope: 'everywhere',
+  appliesTo(request) {
+    const family = requestPolicyKind(request)?.family;
+    return (family === 'calico-policy' || family === 'calico-tier') && request.operation !== 'CONNECT';
+  },
+  check(ctx) {
+    if (isCalicoStorageWrite(ctx)) return [];
+    const family = requestPolicyKind(ctx.request)?.family;
+    const changes = family === 'calico-tier' ? tierChanges(ctx) : policyChanges(ctx);
+    return changes.map((change) => findingFor(change, ctx)).filter((finding): finding is Finding => finding !== undefined);
+  },
+};
