@@ -7,6 +7,8 @@ import { ConfigStore, resolveConfigPath } from '../config/store.js';
 import { createMetricsServer } from '../http/metrics-server.js';
 import { Metrics } from '../http/metrics.js';
 import { LoadShedder } from '../http/load-shedding.js';
+import { auditObserver } from '../http/audit-observer.js';
+import { createAuditSink, type AuditSink } from '../audit/sink.js';
 import { InformerNamespaceSource } from '../kube/namespace-informer.js';
 import { ClusterRuleSource } from '../kube/rule-informer.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -65,8 +67,15 @@ Examples:
     const logger = createLogger();
     const metrics = new Metrics();
 
+    let audit: AuditSink | undefined;
     const store = new ConfigStore(resolveConfigPath(values.config, io.env), {
       applied: (config) => {
+        if (audit && config.audit.file !== auditFile) {
+          const previous = audit;
+          auditFile = config.audit.file;
+          audit = createAuditSink(auditFile ? { logger, file: auditFile } : { logger });
+          void previous.close();
+        }
         metrics.configReloads.inc({ result: 'applied' });
         metrics.ruleLoadErrors.set(config.rules.loadErrors.length);
         logger.info({ source: config.source }, 'config reloaded');
@@ -76,6 +85,8 @@ Examples:
         logger.error({ error: error.message }, 'new config rejected; the previous config stays in force');
       },
     });
+    let auditFile = store.current.audit.file;
+    audit = createAuditSink(auditFile ? { logger, file: auditFile } : { logger });
     store.watch();
     metrics.ruleLoadErrors.set(store.current.rules.loadErrors.length);
     for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
@@ -90,6 +101,7 @@ Examples:
       shedder,
       config: currentConfig,
       namespaces,
+      observer: auditObserver(() => audit!),
       logger,
       metrics,
       certificatesLoaded: () => true,
@@ -123,6 +135,7 @@ Examples:
     metricsServer.close();
     store.close();
     shedder.close();
+    await audit.close();
     certificates.close();
     if (namespaces instanceof InformerNamespaceSource) await namespaces.stop();
     await clusterRules?.stop();

@@ -4,6 +4,7 @@ import { ParseError } from './errors.js';
 import { evaluateSelector, type Labels } from './evaluate.js';
 import { parseSelector } from './parser.js';
 import { printSelector } from './print.js';
+import { LruCache } from '../../util/lru.js';
 
 /** A parsed selector with its analyses computed once, on first use. */
 export class Selector {
@@ -44,30 +45,23 @@ export class Selector {
 
 export type SelectorResult = { ok: true; selector: Selector } | { ok: false; error: ParseError };
 
-const CACHE_LIMIT = 2048;
-const cache = new Map<string, SelectorResult>();
+const cache = new LruCache<string, SelectorResult>(2048);
 
 /**
  * Selectors repeat across reviews (the same policy re-applied), so parse results, failures included,
  * are kept in a Map used as an LRU: a hit moves the entry to the end, the oldest entry is evicted.
  */
 export function compileSelector(text: string): SelectorResult {
-  const hit = cache.get(text);
-  if (hit) {
-    cache.delete(text);
-    cache.set(text, hit);
-    return hit;
-  }
-  let result: SelectorResult;
+  return cache.getOrCompute(text, parse);
+}
+
+function parse(text: string): SelectorResult {
   try {
-    result = { ok: true, selector: new Selector(text, parseSelector(text)) };
+    return { ok: true, selector: new Selector(text, parseSelector(text)) };
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
-    result = { ok: false, error };
+    return { ok: false, error };
   }
-  cache.set(text, result);
-  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  return result;
 }
 
 /** Parses through the cache, throwing ParseError for an invalid selector. */

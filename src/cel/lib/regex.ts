@@ -2,28 +2,26 @@ import { celFunc, celMethod, CelScalar, listType } from '@bufbuild/cel';
 import { RE2JS } from '@bufbuild/re2';
 import { charge } from '../budget.js';
 import { findAll, PikeMatcher } from './pike.js';
+import { LruCache } from '../../util/lru.js';
 
 const { BOOL, INT, STRING } = CelScalar;
 
 /** Patterns built from request data could otherwise grow the cache and the compile cost without bound. */
 export const MAX_PATTERN_LENGTH = 2000;
-const CACHE_SIZE = 500;
 
 interface Compiled {
   regex: RE2JS;
   pike?: PikeMatcher;
 }
 
-const cache = new Map<string, Compiled>();
+const cache = new LruCache<string, Compiled>(500);
 
 /** Compiles once per pattern (least recently used out first); RE2 syntax, as in Kubernetes. */
 export function compileRegex(pattern: string): Compiled {
-  const hit = cache.get(pattern);
-  if (hit) {
-    cache.delete(pattern);
-    cache.set(pattern, hit);
-    return hit;
-  }
+  return cache.getOrCompute(pattern, compileUncached);
+}
+
+function compileUncached(pattern: string): Compiled {
   if (pattern.length > MAX_PATTERN_LENGTH) {
     throw new Error(`regular expression is longer than ${MAX_PATTERN_LENGTH} characters`);
   }
@@ -33,10 +31,7 @@ export function compileRegex(pattern: string): Compiled {
   } catch (error) {
     throw new Error(`invalid regular expression ${JSON.stringify(pattern)}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const compiled: Compiled = { regex };
-  cache.set(pattern, compiled);
-  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return compiled;
+  return { regex };
 }
 
 /** The `re2` option of celEnv: `matches` through the same cache. */
