@@ -14,6 +14,8 @@ export interface MutationVerdict {
   warnings: string[];
   auditAnnotations: Record<string, string>;
   skipped?: string;
+  /** An internal error the injector recovered from (fail open); counted in the metrics. */
+  internalError?: string;
 }
 
 /** The mutating decision: pure and synchronous. */
@@ -33,5 +35,7 @@ export function decideMutation(request: AdmissionRequest, facts: Facts, config: 
   if (result.denial) {
     return { allowed: false, denial: result.denial, warnings: result.warnings, auditAnnotations: result.auditAnnotations };
   }
-  return { allowed: true, mutated: result.mutated, warnings: result.warnings, auditAnnotations: result.auditAnnotations };
+  const verdict: MutationVerdict = { allowed: true, mutated: result.mutated, warnings: result.warnings, auditAnnotations: result.auditAnnotations };
+  if (result.internalError) verdict.internalError = result.internalError;
+  return verdict;
 }

@@ -1,7 +1,13 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { AdmissionRequest } from '../admission/types.js';
 import type { Config } from '../config/types.js';
 import type { Facts } from '../engine/types.js';
-import type { JsonObject } from '../util/json.js';
+import { asObject, stringMap, type JsonObject } from '../util/json.js';
+import { decideInjection } from './decision.js';
+import { applyIdentity } from './identity.js';
+import { injectPod } from './inject.js';
+import { workloadOfPod } from './owner.js';
+import { AnnotationError } from './validate.js';
 
 export interface MutationContext {
   request: AdmissionRequest;
@@ -17,9 +23,66 @@ export interface MutationResult {
   denial?: string;
   warnings: string[];
   auditAnnotations: Record<string, string>;
+  /**
+   * Set when injection failed with an internal error: the Pod is admitted unchanged (the mutating webhook
+   * is fail-open; the validating side catches the missing sidecar) and the error is worth a metric.
+   */
+  internalError?: string;
 }
 
-/** Sidecar injection and identity labels for one request. (Owned by the injection module.) */
-export function mutateObject(_ctx: MutationContext): MutationResult {
-  return { warnings: [], auditAnnotations: {} };
+/** Audit annotation (prefixed by the API server with the webhook name): why the Pod was or was not injected. */
+export const INJECTION_AUDIT_KEY = 'sidecar-injection';
+
+function isPodRequest(request: AdmissionRequest): boolean {
+  return request.kind.group === '' && request.kind.kind === 'Pod' && !request.subResource;
+}
+
+/**
+ * Sidecar injection and identity labels for one request, on CREATE only. Like istiod: a Pod's containers
+ * cannot change afterwards. And the identity labels are never rewritten on UPDATE: an attempt to forge
+ * them must be denied by ZT-POD-007 for everyone to see, not silently undone.
+ */
+export function mutateObject(ctx: MutationContext): MutationResult {
+  const { request, config } = ctx;
+  const result: MutationResult = { warnings: [], auditAnnotations: {} };
+  if (!isPodRequest(request) || !request.object) return result;
+  if (request.operation !== 'CREATE') return result;
+  const original = request.object;
+  const namespace = request.namespace || (asObject(original['metadata'])?.['namespace'] as string | undefined) || '';
+  try {
+    let pod = structuredClone(original);
+    {
+      const metadata = asObject(pod['metadata']);
+      const decision = decideInjection(
+        {
+          mode: 'webhook',
+          namespace,
+          namespaceLabels: ctx.facts.namespaceLabels,
+          podLabels: stringMap(metadata?.['labels']),
+          podAnnotations: stringMap(metadata?.['annotations']),
+          hostNetwork: asObject(pod['spec'])?.['hostNetwork'] === true,
+          systemNamespaces: config.systemNamespaces,
+        },
+        config.injection,
+      );
+      result.auditAnnotations[INJECTION_AUDIT_KEY] = `${decision.inject ? 'injected' : 'skipped'}: ${decision.reason}`;
+      if (decision.inject) {
+        pod = injectPod({ pod, namespace, workload: workloadOfPod(pod, namespace), config: config.injection });
+      }
+    }
+    if (ctx.protectedNamespace) applyIdentity(pod, namespace, config.injection.trustDomain);
+    if (!isDeepStrictEqual(pod, original)) result.mutated = pod;
+    return result;
+  } catch (error) {
+    if (error instanceof AnnotationError) {
+      result.denial = `ztgate: sidecar injection refused: ${error.message}`;
+      result.auditAnnotations[INJECTION_AUDIT_KEY] = `refused: ${error.message}`.slice(0, 1000);
+      return result;
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    result.internalError = detail;
+    result.warnings.push(`ztgate: sidecar injection skipped after an internal error: ${detail}`.slice(0, 240));
+    delete result.mutated;
+    return result;
+  }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { asObject, asString, type JsonObject } from '../util/json.js';
 
 export const SERVICE_ACCOUNT_LABEL = 'ztgate.io/service-account';
 export const SPIFFE_ANNOTATION = 'ztgate.io/spiffe-id';
@@ -21,4 +22,23 @@ export function serviceAccountLabelValue(serviceAccountName: string): string {
 
 export function spiffeId(trustDomain: string, namespace: string, serviceAccountName: string): string {
   return `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccountName}`;
+}
+
+/** The ServiceAccount a Pod runs as: the admission plugin sets `default` before webhooks run. */
+export function serviceAccountOf(pod: JsonObject): string {
+  const spec = asObject(pod['spec']);
+  return asString(spec?.['serviceAccountName']) || asString(spec?.['serviceAccount']) || 'default';
+}
+
+/**
+ * Stamps the identity Calico policies select on (the ServiceAccount label) and the SPIFFE identity the
+ * mesh will give the Pod. Namespace labels are not copied: Calico selects namespaces by their own labels.
+ */
+export function applyIdentity(pod: JsonObject, namespace: string, trustDomain: string): void {
+  const serviceAccount = serviceAccountOf(pod);
+  const metadata = (pod['metadata'] = asObject(pod['metadata']) ?? {});
+  const labels = (metadata['labels'] = asObject(metadata['labels']) ?? {});
+  labels[SERVICE_ACCOUNT_LABEL] = serviceAccountLabelValue(serviceAccount);
+  const annotations = (metadata['annotations'] = asObject(metadata['annotations']) ?? {});
+  annotations[SPIFFE_ANNOTATION] = spiffeId(trustDomain, namespace, serviceAccount);
 }

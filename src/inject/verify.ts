@@ -1,18 +1,137 @@
+import { isDeepStrictEqual } from 'node:util';
+import { asArray, asObject, isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
+import { A, PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
-import type { JsonObject } from '../util/json.js';
+import { findContainer, setContainers, containersOf } from './containers.js';
+import { injectPod } from './inject.js';
+import { workloadOfPod } from './owner.js';
+import { APP_PROBERS } from './probes.js';
+import { clearPrometheusAnnotations, prometheusPort } from './prometheus.js';
+import { injectionStatus } from './strip.js';
 
 /**
- * True when the named container of `pod` is exactly the one ztgate's injector would produce for it
- * (listed in the sidecar.istio.io/status annotation AND equal to a fresh render), so that a user
- * container merely named `istio-init` is never exempt from the capability rules. (Owned by the
- * injection module; until it lands nothing is exempt, which fails closed.)
+ * Whether a container is exactly ztgate's own injected one: ZT-POD-003 exempts istio-init's NET_ADMIN
+ * only then, so a user container merely named `istio-init` (or an injected one edited afterwards, or
+ * customised through overrides) is judged like any other container.
+ *
+ * The expected container is rendered afresh from the Pod stripped of every injected container and of
+ * the override record. Two values of istio-proxy cannot be recomputed from the injected Pod, because
+ * injection rewrote their source (the application probes and the Prometheus annotations); they are taken
+ * from the container itself. Fields the API server adds by defaulting are accepted at their default value.
  */
+
+const CARRIED_ENV = ['ISTIO_PROMETHEUS_ANNOTATIONS', APP_PROBERS];
+
+function strippedForRender(pod: JsonObject, statusPort: number): JsonObject | undefined {
+  const status = injectionStatus(pod);
+  if (!status) return undefined;
+  const stripped = structuredClone(pod);
+  for (const list of ['containers', 'initContainers'] as const) {
+    setContainers(stripped, list, containersOf(stripped, list).filter((c) => !status[list].includes(String(c['name']))));
+  }
+  const annotations = asObject(asObject(stripped['metadata'])?.['annotations']) ?? {};
+  delete annotations[A.status];
+  delete annotations[A.overrides];
+  if (prometheusPort(annotations) === String(statusPort)) clearPrometheusAnnotations(annotations);
+  return stripped;
+}
+
+function withCarriedEnv(expected: JsonObject, actual: JsonObject): JsonObject {
+  const carried = asArray(actual['env']).filter((e) => isJsonObject(e) && CARRIED_ENV.includes(String(e['name'])));
+  if (carried.length === 0) return expected;
+  const env = asArray(expected['env']).filter((e) => !(isJsonObject(e) && CARRIED_ENV.includes(String(e['name']))));
+  return { ...expected, env: [...env, ...carried] };
+}
+
+function defaultPullPolicy(image: unknown): string {
+  const reference = typeof image === 'string' ? image : '';
+  if (reference.includes('@')) return 'IfNotPresent';
+  const lastPart = reference.slice(reference.lastIndexOf('/') + 1);
+  return !lastPart.includes(':') || lastPart.endsWith(':latest') ? 'Always' : 'IfNotPresent';
+}
+
+/** A field the API server fills in by defaulting, at its default value. */
+function isDefaulted(key: string, value: JsonValue, parentKey: string, parent: JsonObject): boolean {
+  switch (key) {
+    case 'terminationMessagePath':
+      return value === '/dev/termination-log';
+    case 'terminationMessagePolicy':
+      return value === 'File';
+    case 'imagePullPolicy':
+      return value === defaultPullPolicy(parent['image']);
+    case 'protocol':
+      return parentKey === 'ports' && value === 'TCP';
+    case 'apiVersion':
+      return parentKey === 'fieldRef' && value === 'v1';
+    case 'scheme':
+      return value === 'HTTP';
+    case 'timeoutSeconds':
+      return value === 1;
+    case 'periodSeconds':
+      return value === 10;
+    case 'successThreshold':
+      return value === 1;
+    case 'failureThreshold':
+      return value === 3;
+    case 'procMount':
+      return value === 'Default';
+    default:
+      return false;
+  }
+}
+
+/** `actual` equals `expected` apart from fields the API server defaulted (requests copied from limits). */
+function matches(expected: JsonValue, actual: JsonValue | undefined, parentKey: string): boolean {
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((item, i) => matches(item, actual[i], parentKey));
+  }
+  if (!isJsonObject(expected)) return isDeepStrictEqual(expected, actual);
+  if (!isJsonObject(actual)) return false;
+  for (const [key, value] of Object.entries(expected)) {
+    if (!matches(value, actual[key], key)) return false;
+  }
+  for (const [key, value] of Object.entries(actual)) {
+    if (!Object.hasOwn(expected, key) && !isDefaulted(key, value, parentKey, actual)) return false;
+  }
+  return true;
+}
+
+/** The API server copies a limit into the requests when the request is missing: undo that before comparing. */
+function withoutDefaultedRequests(expected: JsonObject, actual: JsonObject): JsonObject {
+  const resources = asObject(actual['resources']);
+  const requests = asObject(resources?.['requests']);
+  const limits = asObject(resources?.['limits']);
+  if (!resources || !requests || !limits) return actual;
+  const expectedRequests = asObject(asObject(expected['resources'])?.['requests']) ?? {};
+  const kept: JsonObject = {};
+  for (const [name, quantity] of Object.entries(requests)) {
+    if (Object.hasOwn(expectedRequests, name) || !isDeepStrictEqual(limits[name], quantity)) kept[name] = quantity;
+  }
+  const out: JsonObject = { ...resources };
+  if (Object.keys(kept).length > 0) out['requests'] = kept;
+  else delete out['requests'];
+  return { ...actual, resources: out };
+}
+
 export function isInjectedContainer(
-  _pod: JsonObject,
-  _containerName: string,
-  _list: 'initContainers' | 'containers',
-  _namespace: string,
-  _config: InjectionConfig,
+  pod: JsonObject,
+  containerName: string,
+  list: 'initContainers' | 'containers',
+  namespace: string,
+  config: InjectionConfig,
 ): boolean {
-  return false;
+  try {
+    const status = injectionStatus(pod);
+    if (!status || !status[list].includes(containerName)) return false;
+    const actual = findContainer(pod, list, containerName);
+    const stripped = strippedForRender(pod, config.statusPort);
+    if (!actual || !stripped) return false;
+    const rendered = findContainer(injectPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config }), list, containerName);
+    if (!rendered) return false;
+    const expected = containerName === PROXY ? withCarriedEnv(rendered, actual) : rendered;
+    return matches(expected, withoutDefaultedRequests(expected, actual), list);
+  } catch {
+    // An unparseable Pod is not ztgate's injection: failing closed keeps the exemption narrow.
+    return false;
+  }
 }

@@ -124,6 +124,7 @@ function decideAndRespond(webhook: WebhookKind, request: AdmissionRequest, facts
       violations: [], mutated: response.patch !== undefined,
     };
     if (verdict.skipped) outcome.skipped = verdict.skipped;
+    if (verdict.internalError) outcome.internalError = verdict.internalError;
     return outcome;
   } catch (error) {
     const response = internalErrorResponse(webhook, request, facts, deps.config, error);

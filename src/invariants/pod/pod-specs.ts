@@ -1,20 +1,12 @@
 import type { AdmissionRequest } from '../../admission/types.js';
 import { asObject, getPath, stringMap, type JsonObject } from '../../util/json.js';
+import { POD_TEMPLATE_PATHS } from '../../util/pod-templates.js';
 
 /**
  * The Pod controllers whose template becomes a Pod. Checking the template at CREATE/UPDATE of the
  * controller makes `kubectl apply` fail at once instead of leaving a controller that can never create Pods.
  */
-const TEMPLATE_PATHS: Record<string, readonly string[]> = {
-  Pod: [],
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  ReplicationController: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-};
+const TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = { Pod: [], ...POD_TEMPLATE_PATHS };
 
 export const POD_BEARING_KINDS: readonly string[] = Object.keys(TEMPLATE_PATHS);
 

@@ -1,0 +1,56 @@
+/** Annotation and label names the injector reads or writes (istio.io/api annotation and label packages). */
+export const A = {
+  inject: 'sidecar.istio.io/inject',
+  status: 'sidecar.istio.io/status',
+  overrides: 'proxy.istio.io/overrides',
+  proxyConfig: 'proxy.istio.io/config',
+  nativeSidecar: 'sidecar.istio.io/nativeSidecar',
+  proxyImage: 'sidecar.istio.io/proxyImage',
+  proxyImageType: 'sidecar.istio.io/proxyImageType',
+  interceptionMode: 'sidecar.istio.io/interceptionMode',
+  logLevel: 'sidecar.istio.io/logLevel',
+  componentLogLevel: 'sidecar.istio.io/componentLogLevel',
+  agentLogLevel: 'sidecar.istio.io/agentLogLevel',
+  proxyCPU: 'sidecar.istio.io/proxyCPU',
+  proxyMemory: 'sidecar.istio.io/proxyMemory',
+  proxyCPULimit: 'sidecar.istio.io/proxyCPULimit',
+  proxyMemoryLimit: 'sidecar.istio.io/proxyMemoryLimit',
+  rewriteAppHTTPProbers: 'sidecar.istio.io/rewriteAppHTTPProbers',
+  capNetBindService: 'sidecar.istio.io/capNetBindService',
+  bootstrapOverride: 'sidecar.istio.io/bootstrapOverride',
+  userVolume: 'sidecar.istio.io/userVolume',
+  userVolumeMount: 'sidecar.istio.io/userVolumeMount',
+  initContainersBeforeProxy: 'sidecar.istio.io/init-containers-before-proxy',
+  statusPort: 'status.sidecar.istio.io/port',
+  readinessInitialDelay: 'readiness.status.sidecar.istio.io/initialDelaySeconds',
+  readinessPeriod: 'readiness.status.sidecar.istio.io/periodSeconds',
+  readinessFailureThreshold: 'readiness.status.sidecar.istio.io/failureThreshold',
+  includeOutboundIPRanges: 'traffic.sidecar.istio.io/includeOutboundIPRanges',
+  excludeOutboundIPRanges: 'traffic.sidecar.istio.io/excludeOutboundIPRanges',
+  includeInboundPorts: 'traffic.sidecar.istio.io/includeInboundPorts',
+  excludeInboundPorts: 'traffic.sidecar.istio.io/excludeInboundPorts',
+  includeOutboundPorts: 'traffic.sidecar.istio.io/includeOutboundPorts',
+  excludeOutboundPorts: 'traffic.sidecar.istio.io/excludeOutboundPorts',
+  kubevirtInterfaces: 'traffic.sidecar.istio.io/kubevirtInterfaces',
+  excludeInterfaces: 'traffic.sidecar.istio.io/excludeInterfaces',
+  prometheusMerge: 'prometheus.istio.io/merge-metrics',
+  rev: 'istio.io/rev',
+  defaultContainer: 'kubectl.kubernetes.io/default-container',
+  defaultLogsContainer: 'kubectl.kubernetes.io/default-logs-container',
+} as const;
+
+export const L = {
+  inject: 'sidecar.istio.io/inject',
+  rev: 'istio.io/rev',
+  tlsMode: 'security.istio.io/tlsMode',
+  canonicalName: 'service.istio.io/canonical-name',
+  canonicalRevision: 'service.istio.io/canonical-revision',
+  network: 'topology.istio.io/network',
+  podTemplateHash: 'pod-template-hash',
+  namespaceInjection: 'istio-injection',
+  ztgateMesh: 'ztgate.io/mesh',
+} as const;
+
+export const PROXY = 'istio-proxy';
+export const INIT = 'istio-init';
+export const VALIDATION = 'istio-validation';

