@@ -30,6 +30,8 @@ export interface ZtgateApp {
   app: FastifyInstance;
   /** Readiness goes false; in-flight reviews still finish. */
   startDraining(): void;
+  /** The readiness verdict, also served on the metrics port for kubelet probes without client certificates. */
+  readiness(): ReturnType<typeof readiness>;
 }
 
 /** Builds the fastify instance without listening: tests drive it with app.inject(). */
@@ -65,14 +67,16 @@ export function buildApp(deps: AppDeps): ZtgateApp {
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const result = readiness({
+  const currentReadiness = (): ReturnType<typeof readiness> =>
+    readiness({
       draining,
       certificatesLoaded: deps.certificatesLoaded?.() ?? true,
       config: deps.config(),
       namespaces: deps.namespaces,
       shedding: deps.shedder?.shedReason(),
     });
+  app.get('/readyz', async (_request, reply) => {
+    const result = currentReadiness();
     return reply.code(result.ready ? 200 : 503).send(result);
   });
   registerReviewRoutes(app, deps);
@@ -82,5 +86,6 @@ export function buildApp(deps: AppDeps): ZtgateApp {
     startDraining() {
       draining = true;
     },
+    readiness: currentReadiness,
   };
 }

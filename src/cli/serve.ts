@@ -11,6 +11,7 @@ import { auditObserver } from '../http/audit-observer.js';
 import { createAuditSink, type AuditSink } from '../audit/sink.js';
 import { InformerNamespaceSource } from '../kube/namespace-informer.js';
 import { ClusterRuleSource } from '../kube/rule-informer.js';
+import { inClusterCertificateManager, inClusterIdentity } from '../kube/certs/in-cluster.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
 import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
@@ -27,7 +28,7 @@ export const serveCommand: Command = {
   help: `Usage: ztgate serve [options]
 
 Serves POST /validate and POST /mutate (AdmissionReview v1), GET /healthz and GET /readyz over HTTPS,
-and GET /metrics over plain HTTP on a separate port.
+and GET /metrics (plus /healthz and /readyz for kubelet probes) over plain HTTP on a separate port.
 
 Options:
   --config FILE          config file, reloaded on change (default: $ZTGATE_CONFIG, else embedded default)
@@ -39,6 +40,8 @@ Options:
   --tls-key FILE         its private key (PEM)
   --client-ca FILE       require client certificates signed by this CA (the API server's)
   --dev-certs DIR        create (once) and use a dev CA and certificate in DIR
+  --manage-certs         in a cluster: keep the CA and serving certificate in Secrets, rotate them and
+                         keep the webhook configurations' caBundle right (needs POD_NAME, POD_NAMESPACE)
   --namespaces FILE      Namespace manifests for namespace labels (offline)
   --kubeconfig FILE      watch Namespaces through this kubeconfig (in a Pod: the in-cluster config)
   --shutdown-delay DUR   after SIGTERM, stay up unready this long before closing (default 3s)
@@ -60,6 +63,7 @@ Examples:
       namespaces: { type: 'string' },
       kubeconfig: { type: 'string' },
       'shutdown-delay': { type: 'string', default: '3s' },
+      'manage-certs': { type: 'boolean', default: false },
     });
     const port = portFlag('--port', values.port);
     const metricsPort = portFlag('--metrics-port', values['metrics-port']);
@@ -91,13 +95,13 @@ Examples:
     metrics.ruleLoadErrors.set(store.current.rules.loadErrors.length);
     for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
 
-    const certificates = await certificateSource(values, logger);
     const kubeConfig = clusterConfig(values['kubeconfig'], io.env);
+    const certificates = await certificateSource(values, logger, io.env, kubeConfig, metrics);
     const namespaces = kubeConfig ? startInformer(new InformerNamespaceSource(kubeConfig, logger), logger) : loadNamespaceFile(values.namespaces);
     const clusterRules = kubeConfig ? startInformer(new ClusterRuleSource(kubeConfig, logger), logger) : undefined;
     const currentConfig = clusterRules ? () => clusterRules.effective(store.current) : () => store.current;
     const shedder = new LoadShedder();
-    const { app, startDraining } = buildApp({
+    const { app, startDraining, readiness } = buildApp({
       shedder,
       config: currentConfig,
       namespaces,
@@ -117,7 +121,7 @@ Examples:
     attachCertificateSource(app.server as unknown as TlsServer, certificates, tlsOptions);
     certificates.onChange(() => logger.info('serving certificate reloaded for new connections'));
 
-    const metricsServer = createMetricsServer(metrics);
+    const metricsServer = createMetricsServer(metrics, { readiness });
     metricsServer.listen(metricsPort, values['metrics-host'] ?? values.host);
     await once(metricsServer, 'listening');
     await app.listen({ host: values.host, port });
@@ -162,13 +166,30 @@ function waitForSignal(): Promise<string> {
   });
 }
 
-async function certificateSource(values: Record<string, string | boolean | undefined>, logger: Logger): Promise<CertificateSource> {
+async function certificateSource(
+  values: Record<string, string | boolean | undefined>,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+  kubeConfig: KubeConfig | undefined,
+  metrics: Metrics,
+): Promise<CertificateSource> {
+  if (values['manage-certs']) {
+    // The CA and serving certificate live in Secrets; one replica creates them, the others adopt them.
+    const manager = inClusterCertificateManager({
+      ...inClusterIdentity(env),
+      logger,
+      ...(kubeConfig ? { kubeConfig } : {}),
+      onError: () => metrics.certificateErrors.inc(),
+    });
+    const source = await manager.start();
+    return { current: () => source.current(), onChange: (listener) => source.onChange(listener), close: () => { source.close(); manager.stop(); } };
+  }
   const certFile = values['tls-cert'] as string | undefined;
   const keyFile = values['tls-key'] as string | undefined;
   const devDir = values['dev-certs'] as string | undefined;
   if (certFile || keyFile) {
     if (!certFile || !keyFile) throw new UsageError('--tls-cert and --tls-key go together');
-    return fileCertificateSource({ certFile, keyFile, logger });
+    return fileCertificateSource({ certFile, keyFile, logger, onReject: () => metrics.certificateErrors.inc() });
   }
   if (devDir) {
     const result = await ensureDevCertificates(devDir, [String(values['host'] ?? '127.0.0.1')]);

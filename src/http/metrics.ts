@@ -46,6 +46,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly certificateErrors = new Counter({
+    name: 'ztgate_certificate_errors_total',
+    help: 'Certificate files refused on reload, or certificate manager steps that failed (the old certificate stays)',
+    registers: [this.registry],
+  });
+
   readonly configReloads = new Counter({
     name: 'ztgate_config_reloads_total',
     help: 'Config file reloads by result (applied, rejected)',

@@ -1,0 +1,37 @@
+/** Names shared by the deploy manifests and the code that finds those objects at run time. */
+export const DEFAULT_NAMESPACE = 'ztgate-system';
+
+/** Never sent to ztgate; the same list as the config's default systemNamespaces (a test keeps them equal). */
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+export const NAMES = {
+  app: 'ztgate',
+  service: 'ztgate',
+  serviceAccount: 'ztgate',
+  deployment: 'ztgate',
+  configMap: 'ztgate-config',
+  /** Both webhook configurations carry this name. */
+  webhookConfiguration: 'ztgate',
+  validatingWebhook: 'validate.ztgate.io',
+  mutatingWebhook: 'mutate.ztgate.io',
+  caSecret: 'ztgate-ca',
+  servingSecret: 'ztgate-tls',
+} as const;
+
+export const PATHS = {
+  validate: '/validate',
+  mutate: '/mutate',
+  healthz: '/healthz',
+  readyz: '/readyz',
+} as const;
+
+export const HTTPS_PORT = 8443;
+export const SERVICE_PORT = 443;
+/** Plain-HTTP Prometheus metrics (`ztgate serve --metrics-port`). */
+export const METRICS_PORT = 9090;
+export const CONFIG_DIR = '/etc/ztgate';
+export const CONFIG_FILE = 'config.yaml';
+
+/** The ZeroTrustRule custom resource (deploy/crds/zerotrustrule.yaml); RBAC grants read access to it. */
+export const RULE_GROUP = 'ztgate.io';
+export const RULE_PLURAL = 'zerotrustrules';
