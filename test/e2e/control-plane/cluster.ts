@@ -365,7 +365,7 @@ function rbacManifest(): string {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const srv = createServer();
   srv.unref();
   srv.listen(0, LOOPBACK);
@@ -383,7 +383,7 @@ async function freePorts(n: number): Promise<number[]> {
   return [...ports];
 }
 
-interface Proc {
+export interface Proc {
   name: string;
   child: ChildProcess;
   logFile: string;
@@ -391,7 +391,7 @@ interface Proc {
   exitInfo?: string;
 }
 
-function launch(name: string, bin: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Proc {
+export function launch(name: string, bin: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): Proc {
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn(bin, args, { stdio: ['ignore', fd, fd], env, detached: false });
@@ -410,7 +410,7 @@ function launch(name: string, bin: string, args: string[], logFile: string, env:
   }
 }
 
-async function terminate(p: Proc, graceMs: number): Promise<void> {
+export async function terminate(p: Proc, graceMs: number): Promise<void> {
   const { child } = p;
   if (p.exited || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
     return;
@@ -436,7 +436,7 @@ async function terminate(p: Proc, graceMs: number): Promise<void> {
   }
 }
 
-function tail(file: string, lines = 40): string {
+export function tail(file: string, lines = 40): string {
   try {
     const all = readFileSync(file, 'utf8').split('\n');
     return all.slice(-lines).join('\n');
@@ -447,7 +447,7 @@ function tail(file: string, lines = 40): string {
 
 type Prober = () => Promise<boolean>;
 
-function get(url: string, ca?: string): Promise<{ status: number; body: string }> {
+export function get(url: string, ca?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const fn = u.protocol === 'https:' ? httpsRequest : httpRequest;

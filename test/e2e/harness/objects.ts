@@ -1,0 +1,123 @@
+/** Builders for the manifests the scenarios send; plain JSON, exactly what kubectl receives. */
+
+export type Json = Record<string, unknown>;
+
+export const IMAGE = 'registry.k8s.io/pause:3.10';
+
+export interface ContainerSpec {
+  name?: string;
+  securityContext?: Json;
+  ports?: Json[];
+  readinessProbe?: Json;
+  livenessProbe?: Json;
+}
+
+export interface PodSpecOptions {
+  serviceAccountName?: string;
+  containers?: ContainerSpec[];
+  securityContext?: Json;
+  hostNetwork?: boolean;
+}
+
+export interface PodOptions extends PodSpecOptions {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export function podSpec(o: PodSpecOptions = {}): Json {
+  const spec: Json = {
+    containers: (o.containers ?? [{}]).map((c, i) => ({ name: c.name ?? (i === 0 ? 'app' : `app${i}`), image: IMAGE, ...withoutName(c) })),
+  };
+  if (o.serviceAccountName !== undefined) spec['serviceAccountName'] = o.serviceAccountName;
+  if (o.securityContext) spec['securityContext'] = o.securityContext;
+  if (o.hostNetwork !== undefined) spec['hostNetwork'] = o.hostNetwork;
+  return spec;
+}
+
+function withoutName(c: ContainerSpec): Json {
+  const { name: _name, ...rest } = c;
+  return rest;
+}
+
+function metadata(name: string, namespace: string | undefined, o: { labels?: Record<string, string>; annotations?: Record<string, string> }): Json {
+  const m: Json = { name };
+  if (namespace) m['namespace'] = namespace;
+  if (o.labels) m['labels'] = o.labels;
+  if (o.annotations) m['annotations'] = o.annotations;
+  return m;
+}
+
+export function pod(name: string, namespace: string, o: PodOptions = {}): Json {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: metadata(name, namespace, o), spec: podSpec(o) };
+}
+
+export function deployment(name: string, namespace: string, o: PodOptions = {}): Json {
+  const labels = { app: name, ...(o.labels ?? {}) };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels, ...(o.annotations ? { annotations: o.annotations } : {}) }, spec: podSpec(o) },
+    },
+  };
+}
+
+/** The Pod a ReplicaSet of this Deployment would create (name fixed, so a dry run and a real create compare). */
+export function podOfDeployment(d: Json, podName: string): Json {
+  const spec = d['spec'] as Json;
+  const template = spec['template'] as Json;
+  const m = d['metadata'] as Json;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { ...(template['metadata'] as Json), name: podName, namespace: m['namespace'] },
+    spec: template['spec'],
+  };
+}
+
+export function namespaceObject(name: string, labels: Record<string, string> = {}): Json {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } };
+}
+
+export function serviceAccount(name: string, namespace: string): Json {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } };
+}
+
+export function list(items: Json[]): Json {
+  return { apiVersion: 'v1', kind: 'List', items };
+}
+
+/** All containers and init containers of a Pod, by name. */
+export function containerNames(p: Json): { containers: string[]; initContainers: string[] } {
+  const spec = (p['spec'] ?? {}) as Json;
+  const names = (key: string): string[] => ((spec[key] as Json[] | undefined) ?? []).map((c) => String(c['name']));
+  return { containers: names('containers'), initContainers: names('initContainers') };
+}
+
+export function findContainer(p: Json, name: string): Json | undefined {
+  const spec = (p['spec'] ?? {}) as Json;
+  for (const key of ['containers', 'initContainers']) {
+    const found = ((spec[key] as Json[] | undefined) ?? []).find((c) => c['name'] === name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function labelsOf(o: Json): Record<string, string> {
+  return (((o['metadata'] as Json | undefined)?.['labels'] ?? {}) as Record<string, string>);
+}
+
+export function annotationsOf(o: Json): Record<string, string> {
+  return (((o['metadata'] as Json | undefined)?.['annotations'] ?? {}) as Record<string, string>);
+}
+
+/** Drops what the API server sets per write (identity, versions, timestamps), to compare two writes of one object. */
+export function withoutServerFields(o: Json): Json {
+  const copy = structuredClone(o);
+  const m = (copy['metadata'] ?? {}) as Json;
+  for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete m[key];
+  return copy;
+}

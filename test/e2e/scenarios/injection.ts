@@ -1,0 +1,51 @@
+/** Sidecar injection and identity as the API server applies them: dry run first, then for real. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parse } from 'yaml';
+import type { E2E } from '../harness/env.js';
+import { assertAdmitted, getObject } from '../harness/expect.js';
+import { annotationsOf, containerNames, deployment, findContainer, labelsOf, podOfDeployment, withoutServerFields, type Json } from '../harness/objects.js';
+
+const SA = 'checkout';
+
+export function injectionScenarios(env: () => E2E): void {
+  describe('injection in a mesh namespace', () => {
+    test("`kubectl apply --dry-run=server` of a Deployment's Pod shows the sidecar and identity; a real apply creates an equal Pod", async () => {
+      const e = env();
+      const ns = await e.namespace('mesh', { mesh: true, serviceAccounts: [SA] });
+      await e.waitForMesh(ns, SA);
+      const d = deployment('checkout', ns, {
+        serviceAccountName: SA,
+        containers: [{ ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/ready', port: 8080 } } }],
+      });
+
+      // The Deployment is reviewed, not mutated: injection happens to Pods, where the ReplicaSet creates them.
+      const dryDeployment = await e.kubectl(['apply', '--dry-run=server', '-o', 'yaml', '-f', '-'], { as: 'bob', input: d });
+      assertAdmitted(dryDeployment, 'dry-run apply of the Deployment');
+      const template = ((parse(dryDeployment.stdout) as Json)['spec'] as Json)['template'] as Json;
+      assert.deepEqual(containerNames(template), { containers: ['app'], initContainers: [] });
+
+      const p = podOfDeployment(d, 'checkout-5d8f7c9b4-x2x7q');
+      const dry = await e.kubectl(['apply', '--dry-run=server', '-o', 'yaml', '-f', '-'], { as: 'bob', input: p });
+      assertAdmitted(dry, "dry-run apply of the Deployment's Pod");
+      const dryPod = parse(dry.stdout) as Json;
+      const names = containerNames(dryPod);
+      const proxies = [...names.containers, ...names.initContainers].filter((n) => n === 'istio-proxy');
+      assert.equal(proxies.length, 1, `one istio-proxy expected: ${JSON.stringify(names)}`);
+      assert.ok(names.containers.includes('app'), JSON.stringify(names));
+      assert.equal(labelsOf(dryPod)['ztgate.io/service-account'], SA);
+      assert.equal(annotationsOf(dryPod)['ztgate.io/spiffe-id'], `spiffe://cluster.local/ns/${ns}/sa/${SA}`);
+      assert.ok(annotationsOf(dryPod)['sidecar.istio.io/status'], 'injection status annotation');
+      const probe = (findContainer(dryPod, 'app')?.['readinessProbe'] as Json | undefined)?.['httpGet'] as Json | undefined;
+      assert.deepEqual({ path: probe?.['path'], port: probe?.['port'] }, { path: '/app-health/app/readyz', port: 15020 }, 'app probe rewritten to the agent');
+      assert.equal(await getObject(e, ['pod', 'checkout-5d8f7c9b4-x2x7q', '-n', ns]), undefined, 'the dry run left a Pod behind');
+
+      const real = await e.kubectl(['apply', '-o', 'yaml', '-f', '-'], { as: 'bob', input: p });
+      assertAdmitted(real, "apply of the Deployment's Pod");
+      assert.deepEqual(withoutServerFields(parse(real.stdout) as Json), withoutServerFields(dryPod));
+      const stored = await getObject(e, ['pod', 'checkout-5d8f7c9b4-x2x7q', '-n', ns]);
+      assert.ok(stored);
+      assert.deepEqual(withoutServerFields(stored), withoutServerFields(dryPod));
+    });
+  });
+}

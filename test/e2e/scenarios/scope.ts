@@ -1,0 +1,49 @@
+/** What ztgate never sees, and what it sees but does not judge. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { EXCLUDED_NAMESPACE, SENTINEL_NAMESPACE, ZTGATE_SYSTEM, type E2E } from '../harness/env.js';
+import { assertAdmitted, getObject } from '../harness/expect.js';
+import { containerNames, labelsOf, pod } from '../harness/objects.js';
+
+/** Breaks ZT-POD-001, -003 and -004 at once: any review of it would deny it. */
+function offender(name: string, ns: string) {
+  return pod(name, ns, {
+    serviceAccountName: 'default',
+    containers: [{ securityContext: { runAsUser: 1337, capabilities: { add: ['NET_ADMIN'] } } }],
+  });
+}
+
+export function scopeScenarios(env: () => E2E): void {
+  describe('scope', () => {
+    test('kube-system and ztgate-system are never intercepted, even labelled for injection', async () => {
+      const e = env();
+      const label = await e.kubectl(['label', 'namespace', ZTGATE_SYSTEM, 'istio-injection=enabled', '--overwrite']);
+      assertAdmitted(label, 'labelling ztgate-system for injection');
+      for (const ns of ['kube-system', ZTGATE_SYSTEM]) {
+        const r = await e.kubectl(['create', '-o', 'json', '-f', '-'], { as: 'bob', input: offender('never-reviewed', ns) });
+        assertAdmitted(r, `an offending Pod in ${ns}`);
+        const stored = await getObject(e, ['pod', 'never-reviewed', '-n', ns]);
+        assert.ok(stored);
+        assert.deepEqual(containerNames(stored), { containers: ['app'], initContainers: [] }, `${ns}: no sidecar`);
+        assert.equal(labelsOf(stored)['ztgate.io/service-account'], undefined, `${ns}: no identity label`);
+      }
+      // A later request ztgate does see: once its decision is logged, any earlier one would be too.
+      const marker = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { input: offender('scope-marker', SENTINEL_NAMESPACE) });
+      assert.notEqual(marker.code, 0, 'the marker request should be denied');
+      await e.ztgate.waitForDecisions('the marker decision', (d) => d['namespace'] === SENTINEL_NAMESPACE && d['name'] === 'scope-marker');
+      const seen = e.ztgate.decisions().map((d) => String(d['namespace']));
+      assert.deepEqual(seen.filter((ns) => ns === 'kube-system' || ns === ZTGATE_SYSTEM), [], 'ztgate was sent requests from excluded namespaces');
+    });
+
+    test('a namespace in protection.excludeNamespaces is reviewed but not judged', async () => {
+      const e = env();
+      const r = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: offender('not-judged', EXCLUDED_NAMESPACE) });
+      assertAdmitted(r, `an offending Pod in ${EXCLUDED_NAMESPACE}`);
+      const decisions = await e.ztgate.waitForDecisions(
+        `a decision for ${EXCLUDED_NAMESPACE}/not-judged`,
+        (d) => d['namespace'] === EXCLUDED_NAMESPACE && d['name'] === 'not-judged',
+      );
+      assert.ok(decisions.every((d) => d['allowed'] === true), JSON.stringify(decisions));
+    });
+  });
+}
