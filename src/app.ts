@@ -43,6 +43,8 @@ export function buildApp(deps: AppDeps): ZtgateApp {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    // On close, idle keep-alive connections are closed at once instead of waiting for their timeout.
+    forceCloseConnections: 'idle',
   } as FastifyServerOptions) as unknown as FastifyInstance;
   let draining = false;
 

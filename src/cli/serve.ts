@@ -135,7 +135,13 @@ Examples:
     logger.info({ signal, shutdownDelayMs }, 'draining: readiness is false, in-flight reviews finish');
     startDraining();
     await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs));
-    await app.close();
+    // In-flight reviews get a grace period; connections the API server merely keeps open (or that never
+    // finished a TLS handshake) must not hold the process until the kubelet's SIGKILL.
+    const closing = app.close();
+    const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+    force.unref();
+    await closing;
+    clearTimeout(force);
     metricsServer.close();
     store.close();
     shedder.close();
@@ -147,6 +153,8 @@ Examples:
     return 0;
   },
 };
+
+const CLOSE_GRACE_MS = 5000;
 
 function portFlag(name: string, text: string): number {
   const port = Number(text);
