@@ -65,8 +65,8 @@ function parseExceptions(node: ConfigNode): ExceptionRule[] {
     });
     const namespaces = item.get('namespaces').stringList();
     const namespaceSelector = item.get('namespaceSelector').present ? parseLabelSelector(item.get('namespaceSelector')) : undefined;
-    if (namespaces.length === 0 && !namespaceSelector) {
-      item.fail('an exception must name namespaces or a namespaceSelector');
+    if (namespaces.length === 0 && !namespaceSelector && !item.get('objectSelector').present) {
+      item.fail('an exception must name namespaces, a namespaceSelector, or (for cluster-scoped objects) an objectSelector');
     }
     const reason = item.get('reason').string();
     if (reason.trim() === '') item.get('reason').fail('must say why the exception exists');

@@ -17,7 +17,10 @@ export interface Subjects {
 export interface ExceptionRule {
   name: string;
   invariants: string[];
-  /** Namespaces the exception covers by name; empty with no namespaceSelector means none. */
+  /**
+   * Namespaces the exception covers by name. With neither namespaces nor a namespaceSelector, the
+   * exception covers only cluster-scoped objects matching its objectSelector.
+   */
   namespaces: string[];
   namespaceSelector?: LabelSelector;
   objectSelector?: LabelSelector;

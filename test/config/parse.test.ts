@@ -34,7 +34,7 @@ const INVALID: { name: string; yaml: string; error: string }[] = [
   { name: 'bad mode', yaml: 'invariants:\n  ZT-POD-001: block\n', error: 'invariants.ZT-POD-001: expected one of enforce, warn, audit, off' },
   { name: 'bad mode in map form', yaml: 'invariants:\n  ZT-POD-001: {mode: 3}\n', error: 'invariants.ZT-POD-001.mode: expected a string' },
   { name: 'exception without reason', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    namespaces: [x]\n', error: 'exceptions[0].reason: is required' },
-  { name: 'exception without scope', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    reason: r\n', error: 'exceptions[0]: an exception must name namespaces or a namespaceSelector' },
+  { name: 'exception without scope', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    reason: r\n', error: 'exceptions[0]: an exception must name namespaces, a namespaceSelector, or (for cluster-scoped objects) an objectSelector' },
   { name: 'exception with unknown id', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001, nope]\n    namespaces: [x]\n    reason: r\n', error: 'exceptions[0].invariants[1]: unknown invariant id "nope"' },
   { name: 'exception with bad date', yaml: 'exceptions:\n  - name: a\n    invariants: [ZT-POD-001]\n    namespaces: [x]\n    reason: r\n    expires: soon\n', error: 'exceptions[0].expires: expected a date' },
   { name: 'duplicate exception names', yaml: 'exceptions:\n  - {name: a, invariants: [ZT-POD-001], namespaces: [x], reason: r}\n  - {name: a, invariants: [ZT-POD-001], namespaces: [y], reason: r}\n', error: 'exceptions[1].name: duplicate exception name' },
