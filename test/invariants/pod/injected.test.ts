@@ -25,11 +25,8 @@ function initContainer(pod: JsonObject, names: readonly string[]): JsonObject | 
 
 const REDIRECT_SETUP = ['istio-init', 'istio-validation'];
 
-// isInjectedContainer (src/inject/verify.ts) still fails closed: nothing counts as injected yet.
-const pending = { todo: 'needs injector' };
-
 describe('Pods as ztgate injects them', () => {
-  test('pass every workload invariant, the NET_ADMIN set-up container and the proxy UID included', pending, () => {
+  test('pass every workload invariant, the NET_ADMIN set-up container and the proxy UID included', () => {
     const pod = injected();
     assert.ok(initContainer(pod, REDIRECT_SETUP), 'no istio-init or istio-validation container was injected');
     const verdict = decide(requestFor(pod), facts, defaultConfig());
@@ -37,7 +34,7 @@ describe('Pods as ztgate injects them', () => {
     assert.equal(verdict.allowed, true);
   });
 
-  test('lose the exemption when the injected set-up container is altered', pending, () => {
+  test('lose the exemption when the injected set-up container is altered', () => {
     const pod = injected();
     const setup = initContainer(pod, REDIRECT_SETUP);
     assert.ok(setup, 'no istio-init or istio-validation container was injected');
