@@ -44,26 +44,30 @@ function requiredObject(source: JsonObject, key: string, path: string): JsonObje
   return value;
 }
 
-function decodeGvk(source: JsonObject, key: string, path: string, required: boolean): GroupVersionKind | undefined {
+/** A group/version/(kind|resource) triple; the group may be empty (the core API group). */
+function decodeTriple<K extends 'kind' | 'resource'>(
+  source: JsonObject,
+  key: string,
+  path: string,
+  required: boolean,
+  last: K,
+): ({ group: string; version: string } & Record<K, string>) | undefined {
   if (!required && (source[key] === undefined || source[key] === null)) return undefined;
   const value = requiredObject(source, key, path);
   const at = `${path}.${key}`;
   return {
     group: requiredString(value, 'group', at, true),
     version: requiredString(value, 'version', at),
-    kind: requiredString(value, 'kind', at),
-  };
+    [last]: requiredString(value, last, at),
+  } as { group: string; version: string } & Record<K, string>;
+}
+
+function decodeGvk(source: JsonObject, key: string, path: string, required: boolean): GroupVersionKind | undefined {
+  return decodeTriple(source, key, path, required, 'kind');
 }
 
 function decodeGvr(source: JsonObject, key: string, path: string, required: boolean): GroupVersionResource | undefined {
-  if (!required && (source[key] === undefined || source[key] === null)) return undefined;
-  const value = requiredObject(source, key, path);
-  const at = `${path}.${key}`;
-  return {
-    group: requiredString(value, 'group', at, true),
-    version: requiredString(value, 'version', at),
-    resource: requiredString(value, 'resource', at),
-  };
+  return decodeTriple(source, key, path, required, 'resource');
 }
 
 function decodeUserInfo(source: JsonObject): UserInfo {
