@@ -65,7 +65,7 @@ Examples:
     }
     for (const object of objects) {
       if (!isJsonObject(object.value)) {
-        throw new ZtgateError('INPUT_YAML', `${object.file}:${object.line}: document ${object.document} is not a Kubernetes object (a map with apiVersion and kind)`);
+        throw new ZtgateError('INPUT_YAML', `${object.file}:${object.line}: document ${object.document} is not a map: a Kubernetes object needs apiVersion and kind`);
       }
       if (isNamespaceObject(object.value)) namespaces.add(object.value);
     }
@@ -86,9 +86,6 @@ Examples:
         },
         { config, namespaces, now },
       );
-      if (result.verdict === 'skipped' && !result.unknownKind) {
-        throw new ZtgateError('INPUT_YAML', `${object.file}:${object.line}: document ${object.document}: ${result.reason ?? 'invalid object'}`);
-      }
       return { file: object.file, document: object.document, line: object.line, ...result };
     });
     if (progress) io.stderr.write(`\rchecked ${objects.length}/${objects.length}\n`);

@@ -22,7 +22,8 @@ export function buildReview(input: ReviewInput): BuiltReview {
   const { object } = input;
   const apiVersion = asString(object['apiVersion']);
   const kind = asString(object['kind']);
-  if (!apiVersion || !kind) return { ok: false, reason: 'not a Kubernetes object: apiVersion and kind are required', unknownKind: false };
+  // Directories hold more than manifests (kustomize files, config fragments): reported and skipped.
+  if (!apiVersion || !kind) return { ok: false, reason: 'not a Kubernetes object (no apiVersion and kind): not checked', unknownKind: false };
   const info = resourceInfo(apiVersion, kind);
   if (!info) return { ok: false, reason: `unknown kind ${kind} (${apiVersion}): not checked`, unknownKind: true };
   const metadata = asObject(object['metadata']) ?? {};

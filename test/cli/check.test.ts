@@ -1,0 +1,79 @@
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ztgate-check-'));
+before(() => {
+  writeFileSync(join(dir, 'broken.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n');
+  writeFileSync(join(dir, 'bad-config.yaml'), 'policy:\n  tiers:\n    - name: security\n      owners:\n        groups: admins\n');
+  writeFileSync(join(dir, 'good.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop}\nspec:\n  serviceAccountName: web\n  containers: [{name: a, image: b}]\n');
+  writeFileSync(join(dir, 'list.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'q' }, spec: { containers: [{ name: 'a', image: 'b' }] } }] }));
+  mkdirSync(join(dir, 'nested'));
+  writeFileSync(join(dir, 'nested', 'widget.yaml'), 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('ztgate check exit statuses', () => {
+  test('broken YAML exits 2 naming the file, line and column', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'broken.yaml')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /broken\.yaml:\d+:\d+: invalid YAML/);
+  });
+  test('an unreadable path exits 2 naming it', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'missing.yaml')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /cannot read .*missing\.yaml: ENOENT/);
+  });
+  test('an invalid config exits 2 naming the path in the config', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'good.yaml'), '--config', join(dir, 'bad-config.yaml')]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /policy\.tiers\[0\]\.owners\.groups: expected a list of strings/);
+  });
+  test('all admitted exits 0; an unknown kind is reported and skipped, not fatal', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'good.yaml'), '-f', join(dir, 'nested')]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /Widget w: skipped: unknown kind Widget \(example\.com\/v1\)/);
+  });
+  test('a denial exits 1; List items and --namespace are honoured', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'list.json'), '--namespace', 'shop', '-o', 'json']);
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.results[0].namespace, 'shop');
+    assert.equal(report.results[0].violations[0].id, 'ZT-POD-001');
+  });
+  test('stdin with -', async () => {
+    const result = await runCli(['check', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata: {name: s, namespace: shop}\nspec: {containers: [{name: a, image: b}]}\n');
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /<stdin>:1 \[doc 0\] Pod shop\/s: denied/);
+  });
+  test('an unknown output format exits 2', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'good.yaml'), '-o', 'xml']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--output: expected one of text, json, sarif/);
+  });
+});
+
+describe('ztgate explain and --help', () => {
+  test('explain prints the documented section of an invariant', async () => {
+    const result = await runCli(['explain', 'ZT-POD-003']);
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^## ZT-POD-003: /);
+    assert.match(result.stdout, /Default mode: enforce/);
+  });
+  test('explain of an unknown id exits 2', async () => {
+    const result = await runCli(['explain', 'ZT-POD-999']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /unknown invariant/);
+  });
+  for (const command of ['serve', 'review', 'check', 'test', 'explain', 'inject', 'certs', 'manifests']) {
+    test(`${command} --help has examples`, async () => {
+      const result = await runCli([command, '--help']);
+      assert.equal(result.code, 0);
+      assert.match(result.stdout, /Usage: ztgate /);
+      assert.match(result.stdout, /Example/);
+    });
+  }
+});

@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCli } from '../support/cli.js';
+
+test('ztgate test passes the example suite', async () => {
+  const result = await runCli(['test', 'examples/tests']);
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(result.stdout, /^PASS payments baseline › Pod payments\/ledger-migrate$/m);
+  assert.match(result.stdout, /ztgate test: 1 suites, 7 cases passed, 0 failed/);
+});
+
+test('ztgate test reports each failing expectation and exits 1', async () => {
+  const result = await runCli(['test', 'test/offline/fixtures/failing']);
+  assert.equal(result.code, 1);
+  assert.match(result.stdout, /FAIL expectations that do not hold › Pod shared\n\s+expected allowed, got denied: ZT-POD-001/);
+  assert.match(result.stdout, /expected violations \[ZT-POD-002\], got \[ZT-POD-001\]/);
+  assert.match(result.stdout, /no resource Pod missing/);
+  assert.match(result.stdout, /0 cases passed, 3 failed/);
+});
+
+test('ztgate test on a directory without suites exits 2', async () => {
+  const result = await runCli(['test', 'docs']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /no ztgate-test\.yaml under docs/);
+});
