@@ -12,7 +12,12 @@ export const NAMES = {
   configMap: 'ztgate-config',
   /** Both webhook configurations carry this name. */
   webhookConfiguration: 'ztgate',
+  /** Everything whose invariants run in protected namespaces only, there; fails closed. */
   validatingWebhook: 'validate.ztgate.io',
+  /** Calico policy and tiers, whose ownership and validity ztgate checks in every namespace; fails closed. */
+  calicoWebhook: 'calico.ztgate.io',
+  /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
+  unprotectedWebhookPrefix: 'unprotected',
   mutatingWebhook: 'mutate.ztgate.io',
   caSecret: 'ztgate-ca',
   servingSecret: 'ztgate-tls',

@@ -1,3 +1,5 @@
+import type { LabelSelector } from '../util/label-selector.js';
+
 /** A Kubernetes object as plain JSON data, the way YAML parses it. */
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown } } & Record<
   string,
@@ -13,4 +15,18 @@ export interface ManifestOptions {
   url?: string;
   /** Custom resource definitions to ship alongside (deploy/crds). */
   crds?: KubeObject[];
+  /** Which namespaces ztgate evaluates and protects, from the config; absent means the default config. */
+  scope?: ReviewScope;
+  /** The config file's text for the ConfigMap; absent means the defaults spelled out. */
+  configText?: string;
+}
+
+/** The parts of ztgate's config that decide which requests the webhooks send to it. */
+export interface ReviewScope {
+  /** Never evaluated, on top of the built-in system namespaces (config systemNamespaces). */
+  systemNamespaces: readonly string[];
+  /** protection.excludeNamespaces */
+  excludeNamespaces: readonly string[];
+  /** protection.namespaceSelector */
+  namespaceSelector: LabelSelector;
 }

@@ -1,4 +1,5 @@
-import { NAMES, PATHS, SERVICE_PORT, SYSTEM_NAMESPACES } from './names.js';
+import { NAMES, PATHS, SERVICE_PORT } from './names.js';
+import { evaluatedSelector, protectedSelector, unprotectedSelectors, type NamespaceSelector } from './scope.js';
 import type { KubeObject, ManifestOptions } from './types.js';
 
 /**
@@ -8,6 +9,8 @@ import type { KubeObject, ManifestOptions } from './types.js';
  * - System namespaces and ztgate's own are excluded by name (the kubernetes.io/metadata.name label is
  *   set by the API server and cannot be forged), so the control plane and ztgate itself can always be
  *   repaired.
+ * - What the config leaves unprotected (protection.excludeNamespaces, protection.namespaceSelector)
+ *   reaches a fail-closed webhook only for Calico policy, which ztgate guards everywhere (scope.ts).
  * - Requests from kubelets (group system:nodes) are skipped: node status and mirror pods must flow even
  *   when ztgate is down.
  * - Leases, Events, TokenReviews and SubjectAccessReviews are never listed in rules: they are on the hot
@@ -29,8 +32,14 @@ const WRITE_DELETE = ['CREATE', 'UPDATE', 'DELETE'];
 
 const CALICO_RESOURCES = ['networkpolicies', 'globalnetworkpolicies', 'stagednetworkpolicies', 'stagedglobalnetworkpolicies', 'tiers'];
 
-/** What the validating webhook reviews: workloads on write; network and mesh policy also on delete. */
-export const VALIDATING_RULES = [
+/**
+ * What the validating webhooks review, split by where ztgate judges it. Workloads, Kubernetes
+ * NetworkPolicy and Istio policy are judged by invariants that run in protected namespaces only, so
+ * they go to a fail-closed webhook there and to a fail-open one elsewhere (custom rules run in every
+ * evaluated namespace). Calico policy and tiers are guarded everywhere (ZT-NET-003 ownership, ZT-NET-004
+ * validity): a protected tier's policy written in an unprotected namespace is still evaluated first.
+ */
+export const PROTECTED_RULES = [
   {
     apiGroups: [''],
     apiVersions: ['v1'],
@@ -41,10 +50,13 @@ export const VALIDATING_RULES = [
   { apiGroups: ['apps'], apiVersions: ['v1'], operations: WRITE, resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], scope: 'Namespaced' },
   { apiGroups: ['batch'], apiVersions: ['v1'], operations: WRITE, resources: ['jobs', 'cronjobs'], scope: 'Namespaced' },
   { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: WRITE_DELETE, resources: ['networkpolicies'], scope: 'Namespaced' },
-  // projectcalico.org is served by the Calico API server, crd.projectcalico.org by the CRDs beneath it.
-  { apiGroups: ['projectcalico.org', 'crd.projectcalico.org'], apiVersions: ['*'], operations: WRITE_DELETE, resources: CALICO_RESOURCES, scope: '*' },
   { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
   { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules'], scope: 'Namespaced' },
+];
+
+export const EVERYWHERE_RULES = [
+  // projectcalico.org is served by the Calico API server, crd.projectcalico.org by the CRDs beneath it.
+  { apiGroups: ['projectcalico.org', 'crd.projectcalico.org'], apiVersions: ['*'], operations: WRITE_DELETE, resources: CALICO_RESOURCES, scope: '*' },
 ];
 
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];
@@ -57,16 +69,12 @@ function clientConfig(options: ManifestOptions, path: string): Record<string, un
   return config;
 }
 
-function common(options: ManifestOptions, path: string): Record<string, unknown> {
+function common(options: ManifestOptions, path: string, namespaceSelector: NamespaceSelector): Record<string, unknown> {
   return {
     admissionReviewVersions: ['v1'],
     clientConfig: clientConfig(options, path),
     matchPolicy: 'Equivalent',
-    namespaceSelector: {
-      matchExpressions: [
-        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...new Set([...SYSTEM_NAMESPACES, options.namespace])] },
-      ],
-    },
+    namespaceSelector,
     matchConditions: [{ name: 'skip-kubelets', expression: NOT_A_NODE }],
     // ztgate reads and decides; it writes nothing about the object it reviews, so dry-run requests work.
     sideEffects: 'None',
@@ -75,34 +83,58 @@ function common(options: ManifestOptions, path: string): Record<string, unknown>
 
 const LABELS = { 'app.kubernetes.io/name': NAMES.app, 'app.kubernetes.io/component': 'webhook' };
 
-/** A configuration holding one webhook: the shared settings, then what is particular to it. */
-function configuration(kind: string, options: ManifestOptions, path: string, webhook: Record<string, unknown>): KubeObject {
+interface WebhookSpec {
+  name: string;
+  namespaceSelector: NamespaceSelector;
+  [field: string]: unknown;
+}
+
+/** A configuration of webhooks calling one path: the shared settings, then what is particular to each. */
+function configuration(kind: string, options: ManifestOptions, path: string, webhooks: WebhookSpec[]): KubeObject {
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name: NAMES.webhookConfiguration, labels: LABELS },
-    webhooks: [{ name: webhook['name'], ...common(options, path), ...webhook }],
+    webhooks: webhooks.map(({ name, namespaceSelector, ...rest }) => ({ name, ...common(options, path, namespaceSelector), ...rest })),
   };
 }
 
+/** `unprotected-1.ztgate.io`, ...: one per part of the unprotected namespaces (see unprotectedSelectors). */
+export function unprotectedWebhookName(index: number): string {
+  return `${NAMES.unprotectedWebhookPrefix}-${index + 1}.ztgate.io`;
+}
+
 export function validatingWebhookConfiguration(options: ManifestOptions): KubeObject {
-  return configuration('ValidatingWebhookConfiguration', options, PATHS.validate, {
-    name: NAMES.validatingWebhook,
-    failurePolicy: 'Fail',
-    timeoutSeconds: VALIDATING_TIMEOUT_SECONDS,
-    rules: VALIDATING_RULES,
-  });
+  const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
+  return configuration('ValidatingWebhookConfiguration', options, PATHS.validate, [
+    { name: NAMES.validatingWebhook, namespaceSelector: protectedSelector(options), failurePolicy: 'Fail', ...validating, rules: PROTECTED_RULES },
+    { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...validating, rules: EVERYWHERE_RULES },
+    // Outside protection only custom rules judge these, and ztgate itself fails open there on an internal
+    // error: a namespace the config leaves unprotected must keep working while ztgate is down.
+    ...unprotectedSelectors(options).map((namespaceSelector, index) => ({
+      name: unprotectedWebhookName(index),
+      namespaceSelector,
+      failurePolicy: 'Ignore',
+      ...validating,
+      rules: PROTECTED_RULES,
+    })),
+  ]);
 }
 
 export function mutatingWebhookConfiguration(options: ManifestOptions): KubeObject {
-  return configuration('MutatingWebhookConfiguration', options, PATHS.mutate, {
-    name: NAMES.mutatingWebhook,
-    failurePolicy: 'Ignore',
-    timeoutSeconds: MUTATING_TIMEOUT_SECONDS,
-    // Another webhook may add containers after ztgate ran; IfNeeded runs ztgate again then.
-    reinvocationPolicy: 'IfNeeded',
-    // As Istio does: a Pod opts out of injection with the label sidecar.istio.io/inject=false.
-    objectSelector: { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }] },
-    rules: MUTATING_RULES,
-  });
+  return configuration('MutatingWebhookConfiguration', options, PATHS.mutate, [
+    {
+      name: NAMES.mutatingWebhook,
+      // Not narrowed to protected namespaces: injection follows the mesh labels wherever ztgate evaluates
+      // (src/inject/decision.ts), and failing open, this webhook never blocks a namespace anyway.
+      namespaceSelector: evaluatedSelector(options),
+      failurePolicy: 'Ignore',
+      timeoutSeconds: MUTATING_TIMEOUT_SECONDS,
+      // Another webhook may add containers after ztgate ran; IfNeeded runs ztgate again then.
+      reinvocationPolicy: 'IfNeeded',
+      // As Istio does: a Pod opts out of injection with the label sidecar.istio.io/inject=false.
+      objectSelector: { matchExpressions: [{ key: 'sidecar.istio.io/inject', operator: 'NotIn', values: ['false'] }] },
+      rules: MUTATING_RULES,
+    },
+  ]);
 }

@@ -104,7 +104,8 @@ export function workloadObjects(options: ManifestOptions): KubeObject[] {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: NAMES.configMap, namespace: options.namespace, labels: LABELS },
-      data: { [CONFIG_FILE]: defaultConfigText(options.namespace) },
+      // The config the webhooks were rendered for (`ztgate manifests --config`), so the two cannot disagree.
+      data: { [CONFIG_FILE]: options.configText ?? defaultConfigText(options.namespace) },
     },
     {
       apiVersion: 'v1',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,37 +13,30 @@ import { generateCertificates } from '../../src/tls/dev-certs.js';
 import { parseLabelSelector, selectorMatches } from '../../src/util/label-selector.js';
 import { runCommand } from './io.js';
 import { REPO, findKubectl, kustomize } from './kubectl.js';
-
-type Obj = Record<string, any>;
+import { covers, NAME_LABEL, reached, REVIEWED, selectsNamespace, webhookNamed, webhooksOf, type Obj } from './webhooks.js';
 
 const NAMESPACE = 'ztgate-system';
 const PROTECTED = ['kube-system', 'kube-public', 'kube-node-lease', NAMESPACE];
-const WRITE = ['CREATE', 'UPDATE'];
-const WRITE_DELETE = ['CREATE', 'UPDATE', 'DELETE'];
 const ALL_OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
-const CALICO = ['networkpolicies', 'globalnetworkpolicies', 'stagednetworkpolicies', 'stagedglobalnetworkpolicies', 'tiers'];
 
-/** [apiGroup, resource, operations] the validating webhook must review. */
-const VALIDATED: [string, string, string[]][] = [
-  ['', 'pods', WRITE],
-  ['', 'pods/ephemeralcontainers', WRITE],
-  ['', 'replicationcontrollers', WRITE],
-  ['', 'services', WRITE],
-  ['apps', 'deployments', WRITE],
-  ['apps', 'statefulsets', WRITE],
-  ['apps', 'daemonsets', WRITE],
-  ['apps', 'replicasets', WRITE],
-  ['batch', 'jobs', WRITE],
-  ['batch', 'cronjobs', WRITE],
-  ['networking.k8s.io', 'networkpolicies', WRITE_DELETE],
-  ...CALICO.flatMap((resource): [string, string, string[]][] => [
-    ['projectcalico.org', resource, WRITE_DELETE],
-    ['crd.projectcalico.org', resource, WRITE_DELETE],
-  ]),
-  ['security.istio.io', 'peerauthentications', WRITE_DELETE],
-  ['security.istio.io', 'authorizationpolicies', WRITE_DELETE],
-  ['networking.istio.io', 'destinationrules', WRITE_DELETE],
-];
+const VALIDATE = 'validate.ztgate.io';
+const CALICO = 'calico.ztgate.io';
+const MUTATE = 'mutate.ztgate.io';
+
+/**
+ * A config that narrows what ztgate judges in every way it can: one more system namespace, an excluded
+ * namespace, and a protection selector. `ztgate manifests --config` of it must keep every lockout rule.
+ */
+const NARROW_CONFIG = `# protection narrowed by name and by label
+systemNamespaces: [kube-system, kube-public, kube-node-lease, calico-system]
+protection:
+  excludeNamespaces: [legacy]
+  namespaceSelector:
+    matchLabels: {zero-trust: enabled}
+    matchExpressions:
+      - {key: stage, operator: NotIn, values: [experimental]}
+`;
+const NARROW_EXEMPT = [...PROTECTED, 'calico-system'];
 
 /** [apiGroup, resource] no webhook may ever see: leader election, events and authentication. */
 const NEVER: [string, string][] = [
@@ -56,20 +49,8 @@ const NEVER: [string, string][] = [
   ['authorization.k8s.io', 'localsubjectaccessreviews'],
 ];
 
-/** Rule matching as the API server does it, wildcards included. */
-function covers(rule: Obj, group: string, resource: string, operation: string): boolean {
-  const [main, sub] = resource.split('/');
-  const resources: string[] = rule['resources'];
-  const resourceMatch =
-    resources.includes('*') ||
-    resources.includes(resource) ||
-    (sub !== undefined && (resources.includes(`${main}/*`) || resources.includes(`*/${sub}`)));
-  return (
-    (rule['apiGroups'].includes('*') || rule['apiGroups'].includes(group)) &&
-    resourceMatch &&
-    (rule['operations'].includes('*') || rule['operations'].includes(operation))
-  );
-}
+/** Labels a namespace might carry; an exempt namespace must be skipped whatever they are. */
+const LABEL_SETS: Record<string, string>[] = [{}, { 'zero-trust': 'enabled' }, { 'zero-trust': 'enabled', stage: 'experimental' }, { stage: 'prod' }];
 
 function parseDocs(text: string): Obj[] {
   return parseAllDocuments(text)
@@ -99,9 +80,11 @@ function one(objects: Obj[], kind: string): Obj {
   return found[0]!;
 }
 
-function onlyWebhook(configuration: Obj): Obj {
-  assert.equal(configuration['webhooks'].length, 1, `${configuration['kind']} has one webhook`);
-  return configuration['webhooks'][0];
+/** Every webhook of both configurations, each with the kind of its configuration. */
+function allWebhooks(objects: Obj[]): { kind: string; webhook: Obj }[] {
+  return ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].flatMap((kind) =>
+    webhooksOf(one(objects, kind)).map((webhook) => ({ kind, webhook })),
+  );
 }
 
 function celRequest(groups: string[]): CelInput {
@@ -122,14 +105,23 @@ describe('deploy/ rendered by kubectl kustomize', () => {
   let objects: Obj[] = [];
   let validating: Obj;
   let mutating: Obj;
+  /** `ztgate manifests --config` of NARROW_CONFIG. */
+  let narrow: Obj[] = [];
+  const narrowDir = join(tmpdir(), `ztgate-narrow-${process.pid}`);
 
-  before(() => {
+  before(async () => {
     const crd = join(REPO, 'deploy/crds/zerotrustrule.yaml');
     if (!existsSync(crd)) throw new Error(`${crd} is missing: the kustomization lists it (the ZeroTrustRule CRD issue writes it)`);
     objects = parseDocs(kustomize(findKubectl(), join(REPO, 'deploy')));
     validating = one(objects, 'ValidatingWebhookConfiguration');
     mutating = one(objects, 'MutatingWebhookConfiguration');
+    mkdirSync(narrowDir, { recursive: true });
+    writeFileSync(join(narrowDir, 'config.yaml'), NARROW_CONFIG);
+    const result = await runCommand(manifestsCommand, ['--config', join(narrowDir, 'config.yaml')]);
+    assert.equal(result.code, 0, result.stderr);
+    narrow = parseDocs(result.stdout);
   });
+  after(() => rmSync(narrowDir, { recursive: true, force: true }));
 
   test('every object is well formed and scoped as its kind requires', () => {
     byKey(objects);
@@ -147,63 +139,111 @@ describe('deploy/ rendered by kubectl kustomize', () => {
   });
 
   describe('lockout safety', () => {
-    for (const [label, pick] of [
-      ['validating', () => validating],
-      ['mutating', () => mutating],
+    // Every rule holds for every webhook, in deploy/ and in a rendering whose config narrows protection.
+    for (const [rendering, pick, exempt] of [
+      ['deploy/', () => objects, PROTECTED],
+      ['manifests --config (narrowed protection)', () => narrow, NARROW_EXEMPT],
     ] as const) {
-      test(`${label}: the system namespaces and ztgate's own are never sent to ztgate`, () => {
-        const webhook = onlyWebhook(pick());
-        const expression = webhook['namespaceSelector']['matchExpressions'].find((e: Obj) => e['key'] === 'kubernetes.io/metadata.name');
-        assert.equal(expression?.['operator'], 'NotIn');
-        const selector = parseLabelSelector(new ConfigNode(webhook['namespaceSelector'], 'namespaceSelector'));
-        for (const name of PROTECTED) {
-          assert.equal(selectorMatches(selector, { 'kubernetes.io/metadata.name': name }), false, `${name} is excluded`);
-        }
-        assert.equal(selectorMatches(selector, { 'kubernetes.io/metadata.name': 'default' }), true, 'ordinary namespaces are reviewed');
-      });
-
-      test(`${label}: leases, events, token and access reviews are never sent to ztgate`, () => {
-        const rules: Obj[] = onlyWebhook(pick())['rules'];
-        for (const [group, resource] of NEVER) {
-          for (const operation of ALL_OPERATIONS) {
-            assert.ok(!rules.some((rule) => covers(rule, group, resource, operation)), `${group || 'core'}/${resource} ${operation} is skipped`);
+      test(`${rendering}: the system namespaces and ztgate's own are never sent to ztgate, whatever their labels`, () => {
+        for (const { kind, webhook } of allWebhooks(pick())) {
+          const expression = webhook['namespaceSelector']['matchExpressions'].find((e: Obj) => e['key'] === NAME_LABEL);
+          assert.ok(['NotIn', 'In'].includes(expression?.['operator']), `${webhook['name']}: selects by ${NAME_LABEL}`);
+          for (const name of exempt) {
+            for (const labels of LABEL_SETS) assert.equal(selectsNamespace(webhook, name, labels), false, `${kind} ${webhook['name']}: ${name} ${JSON.stringify(labels)}`);
           }
         }
-        for (const rule of rules) {
-          assert.ok(!rule['apiGroups'].includes('*') && !rule['resources'].includes('*'), 'no wildcard groups or resources');
+        for (const labels of LABEL_SETS) {
+          assert.ok(reached(one(pick(), 'ValidatingWebhookConfiguration'), { group: '', resource: 'pods', operation: 'CREATE', namespace: 'default', labels }).length > 0, `ordinary namespaces are reviewed (${JSON.stringify(labels)})`);
         }
       });
 
-      test(`${label}: requests from kubelets (system:nodes) are skipped by a matchCondition`, () => {
-        const conditions: Obj[] = onlyWebhook(pick())['matchConditions'];
-        const expressions = conditions.map((condition) => condition['expression'] as string);
-        assert.ok(expressions.includes("!('system:nodes' in request.userInfo.groups)"));
-        // All conditions must hold for the webhook to be called: evaluate them as the API server would.
-        const called = (groups: string[]) => expressions.every((expression) => run(expression, { request: celRequest(groups) }) === true);
-        assert.equal(called(['system:nodes', 'system:authenticated']), false, 'a kubelet is not sent');
-        assert.equal(called(['system:authenticated']), true, 'a user is sent');
-        assert.equal(called(['system:serviceaccounts', 'system:authenticated']), true, 'a controller is sent');
+      test(`${rendering}: leases, events, token and access reviews are never sent to ztgate`, () => {
+        for (const { webhook } of allWebhooks(pick())) {
+          const rules: Obj[] = webhook['rules'];
+          for (const [group, resource] of NEVER) {
+            for (const operation of ALL_OPERATIONS) {
+              assert.ok(!rules.some((rule) => covers(rule, group, resource, operation)), `${webhook['name']}: ${group || 'core'}/${resource} ${operation} is skipped`);
+            }
+          }
+          for (const rule of rules) {
+            assert.ok(!rule['apiGroups'].includes('*') && !rule['resources'].includes('*'), `${webhook['name']}: no wildcard groups or resources`);
+          }
+        }
       });
 
-      test(`${label}: sideEffects None, so kubectl --dry-run=server works`, () => {
-        assert.equal(onlyWebhook(pick())['sideEffects'], 'None');
-        assert.deepEqual(onlyWebhook(pick())['admissionReviewVersions'], ['v1']);
+      test(`${rendering}: requests from kubelets (system:nodes) are skipped by a matchCondition`, () => {
+        for (const { webhook } of allWebhooks(pick())) {
+          const expressions = (webhook['matchConditions'] as Obj[]).map((condition) => condition['expression'] as string);
+          assert.ok(expressions.includes("!('system:nodes' in request.userInfo.groups)"), webhook['name']);
+          // All conditions must hold for the webhook to be called: evaluate them as the API server would.
+          const called = (groups: string[]) => expressions.every((expression) => run(expression, { request: celRequest(groups) }) === true);
+          assert.equal(called(['system:nodes', 'system:authenticated']), false, `${webhook['name']}: a kubelet is not sent`);
+          assert.equal(called(['system:authenticated']), true, `${webhook['name']}: a user is sent`);
+          assert.equal(called(['system:serviceaccounts', 'system:authenticated']), true, `${webhook['name']}: a controller is sent`);
+        }
+      });
+
+      test(`${rendering}: sideEffects None, so kubectl --dry-run=server works`, () => {
+        for (const { webhook } of allWebhooks(pick())) {
+          assert.equal(webhook['sideEffects'], 'None', webhook['name']);
+          assert.deepEqual(webhook['admissionReviewVersions'], ['v1'], webhook['name']);
+        }
+      });
+
+      test(`${rendering}: mutation fails open; validation fails closed where ztgate protects or guards tiers, open elsewhere`, () => {
+        for (const { kind, webhook } of allWebhooks(pick())) {
+          const name: string = webhook['name'];
+          const expected = name === VALIDATE || name === CALICO ? 'Fail' : name === MUTATE || /^unprotected-\d+\.ztgate\.io$/.test(name) ? 'Ignore' : 'an unknown webhook';
+          assert.equal(webhook['failurePolicy'], expected, `${kind} ${name}`);
+          assert.equal(webhook['timeoutSeconds'], kind === 'MutatingWebhookConfiguration' ? 3 : 5, `${kind} ${name}: timeoutSeconds`);
+        }
       });
     }
 
-    test('validating: fails closed with a 5 s timeout', () => {
-      const webhook = onlyWebhook(validating);
+    test('validating: validate.ztgate.io and calico.ztgate.io fail closed with a 5 s timeout; nothing is unprotected by default', () => {
       assert.equal(validating['metadata']['name'], 'ztgate');
-      assert.equal(webhook['name'], 'validate.ztgate.io');
-      assert.equal(webhook['failurePolicy'], 'Fail');
-      assert.equal(webhook['timeoutSeconds'], 5);
-      assert.deepEqual(webhook['clientConfig']['service'], { name: 'ztgate', namespace: NAMESPACE, path: '/validate', port: 443 });
+      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO]);
+      for (const name of [VALIDATE, CALICO]) {
+        const webhook = webhookNamed(validating, name);
+        assert.equal(webhook['failurePolicy'], 'Fail');
+        assert.equal(webhook['timeoutSeconds'], 5);
+        assert.deepEqual(webhook['clientConfig']['service'], { name: 'ztgate', namespace: NAMESPACE, path: '/validate', port: 443 });
+      }
+    });
+
+    test('manifests --config: an excluded namespace fails open for workloads, and closed for Calico policy (ZT-NET-003 runs everywhere)', () => {
+      const configuration = one(narrow, 'ValidatingWebhookConfiguration');
+      const policyOf = (names: string[]) => names.map((name) => webhookNamed(configuration, name)['failurePolicy']);
+      for (const [namespace, labels] of [
+        ['legacy', { 'zero-trust': 'enabled' }],
+        ['unlabelled', {}],
+        ['experiments', { 'zero-trust': 'enabled', stage: 'experimental' }],
+      ] as const) {
+        const pods = reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace, labels });
+        assert.deepEqual(policyOf(pods), ['Ignore'], `${namespace}: Pods reach ${pods.join(', ')}`);
+        const tiered = reached(configuration, { group: 'projectcalico.org', resource: 'networkpolicies', operation: 'CREATE', namespace, labels });
+        assert.deepEqual(tiered, [CALICO], `${namespace}: Calico NetworkPolicy`);
+      }
+      const protectedPods = reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'shop', labels: { 'zero-trust': 'enabled', stage: 'prod' } });
+      assert.deepEqual(protectedPods, [VALIDATE]);
+      const selector = webhookNamed(configuration, VALIDATE)['namespaceSelector'];
+      assert.deepEqual(selector['matchLabels'], { 'zero-trust': 'enabled' }, 'protection.namespaceSelector.matchLabels merged');
+      assert.deepEqual(selector['matchExpressions'], [
+        { key: NAME_LABEL, operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'calico-system', NAMESPACE, 'legacy'] },
+        { key: 'stage', operator: 'NotIn', values: ['experimental'] },
+      ]);
+    });
+
+    test('manifests --config: the mutating webhook still sees excluded namespaces, where injection follows the mesh labels', () => {
+      const configuration = one(narrow, 'MutatingWebhookConfiguration');
+      assert.deepEqual(reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'legacy' }), [MUTATE]);
+      assert.deepEqual(reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'calico-system' }), [], 'config systemNamespaces are exempt');
     });
 
     test('mutating: fails open with a 3 s timeout, reinvoked if needed, Istio-style opt-out', () => {
-      const webhook = onlyWebhook(mutating);
       assert.equal(mutating['metadata']['name'], 'ztgate');
-      assert.equal(webhook['name'], 'mutate.ztgate.io');
+      assert.equal(webhooksOf(mutating).length, 1);
+      const webhook = webhookNamed(mutating, MUTATE);
       assert.equal(webhook['failurePolicy'], 'Ignore');
       assert.equal(webhook['timeoutSeconds'], 3);
       assert.equal(webhook['reinvocationPolicy'], 'IfNeeded');
@@ -218,22 +258,25 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       const configMap = one(objects, 'ConfigMap');
       const config = parseConfigText(configMap['data'][CONFIG_FILE], 'deploy/config.yaml');
       assert.equal(config.ztgateNamespace, NAMESPACE);
-      assert.ok(config.deadlines.validateMs < onlyWebhook(validating)['timeoutSeconds'] * 1000);
-      assert.ok(config.deadlines.mutateMs < onlyWebhook(mutating)['timeoutSeconds'] * 1000);
+      for (const webhook of webhooksOf(validating)) assert.ok(config.deadlines.validateMs < webhook['timeoutSeconds'] * 1000, webhook['name']);
+      for (const webhook of webhooksOf(mutating)) assert.ok(config.deadlines.mutateMs < webhook['timeoutSeconds'] * 1000, webhook['name']);
       assert.deepEqual([...SYSTEM_NAMESPACES], DEFAULT_SYSTEM_NAMESPACES, 'manifests and config agree on the system namespaces');
     });
   });
 
   describe('what is reviewed', () => {
-    for (const [group, resource, operations] of VALIDATED) {
-      test(`validating covers ${group || 'core'}/${resource} on ${operations.join('/')}`, () => {
-        const rules: Obj[] = onlyWebhook(validating)['rules'];
-        for (const operation of operations) assert.ok(rules.some((rule) => covers(rule, group, resource, operation)), operation);
+    for (const r of REVIEWED) {
+      test(`validating covers ${r.group || 'core'}/${r.resource} on ${r.operations.join('/')}`, () => {
+        for (const operation of r.operations) {
+          const by = webhooksOf(validating).filter((webhook) => (webhook['rules'] as Obj[]).some((rule) => covers(rule, r.group, r.resource, operation)));
+          assert.ok(by.length > 0, operation);
+          if (r.cluster) assert.ok(by.some((webhook) => webhook['failurePolicy'] === 'Fail' && (webhook['rules'] as Obj[]).some((rule) => rule['scope'] !== 'Namespaced')), `${operation}: a cluster-scoped kind`);
+        }
       });
     }
 
     test('mutating sees Pod creation only', () => {
-      const rules: Obj[] = onlyWebhook(mutating)['rules'];
+      const rules: Obj[] = webhookNamed(mutating, MUTATE)['rules'];
       assert.ok(rules.some((rule) => covers(rule, '', 'pods', 'CREATE')));
       for (const operation of ['UPDATE', 'DELETE', 'CONNECT']) assert.ok(!rules.some((rule) => covers(rule, '', 'pods', operation)), operation);
       assert.ok(rules.every((rule) => rule['resources'].every((r: string) => r === 'pods')));
@@ -360,9 +403,14 @@ describe('deploy/ rendered by kubectl kustomize', () => {
   });
 
   describe('`ztgate manifests` prints the same objects', () => {
-    let scratch: string;
+    const scratch = join(tmpdir(), `ztgate-manifests-${process.pid}`);
+    const configFile = (name: string) => join(scratch, name);
     before(() => {
-      scratch = mkdtempSync(join(tmpdir(), 'ztgate-manifests-'));
+      mkdirSync(scratch, { recursive: true });
+      writeFileSync(configFile('other-namespace.yaml'), 'ztgateNamespace: gatekeeping\nprotection:\n  excludeNamespaces: [legacy]\n');
+      writeFileSync(configFile('broken.yaml'), 'protection:\n  excludeNamespaces: legacy\n');
+      writeFileSync(configFile('slow.yaml'), 'deadlines:\n  validate: 5s\n');
+      writeFileSync(configFile('slow-mutate.yaml'), 'deadlines:\n  mutate: 3s\n');
     });
     after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -375,21 +423,38 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       for (const [name, object] of rendered) assert.deepEqual(printed.get(name), object, name);
     });
 
-    test('--ca-file and --url point both webhooks at a URL with that CA (the e2e setup)', async () => {
+    test('--ca-file and --url point every webhook at a URL with that CA (the e2e setup)', async () => {
       const caFile = join(scratch, 'ca.crt');
       const { caPem } = generateCertificates(['127.0.0.1']);
       writeFileSync(caFile, caPem);
-      const result = await runCommand(manifestsCommand, ['--ca-file', caFile, '--url', 'https://127.0.0.1:9443/']);
+      const result = await runCommand(manifestsCommand, ['--ca-file', caFile, '--url', 'https://127.0.0.1:9443/', '--config', join(narrowDir, 'config.yaml')]);
       assert.equal(result.code, 0);
       const printed = parseDocs(result.stdout);
-      for (const [kind, path] of [
-        ['ValidatingWebhookConfiguration', '/validate'],
-        ['MutatingWebhookConfiguration', '/mutate'],
-      ]) {
-        const clientConfig = onlyWebhook(one(printed, kind!))['clientConfig'];
+      const webhooks = allWebhooks(printed);
+      assert.ok(webhooks.length >= 4, 'validate, calico, at least one unprotected, mutate');
+      for (const { kind, webhook } of webhooks) {
+        const clientConfig = webhook['clientConfig'];
         assert.deepEqual(Object.keys(clientConfig).sort(), ['caBundle', 'url']);
-        assert.equal(clientConfig['url'], `https://127.0.0.1:9443${path}`);
+        assert.equal(clientConfig['url'], `https://127.0.0.1:9443${kind === 'MutatingWebhookConfiguration' ? '/mutate' : '/validate'}`, webhook['name']);
         assert.equal(Buffer.from(clientConfig['caBundle'], 'base64').toString('utf8'), caPem);
+      }
+    });
+
+    test('--config: the ConfigMap carries the file, and the webhooks its scope', async () => {
+      assert.equal(one(narrow, 'ConfigMap')['data'][CONFIG_FILE], NARROW_CONFIG);
+      const names = webhooksOf(one(narrow, 'ValidatingWebhookConfiguration')).map((webhook) => webhook['name']);
+      assert.deepEqual(names, [VALIDATE, CALICO, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
+      const rest = (objects: Obj[]) => objects.filter((o) => !['ConfigMap', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o['kind']));
+      assert.deepEqual(rest(narrow), rest(objects), 'nothing else changes');
+    });
+
+    test("--config without --namespace installs into the config's ztgateNamespace", async () => {
+      const result = await runCommand(manifestsCommand, ['--config', configFile('other-namespace.yaml')]);
+      const printed = parseDocs(result.stdout);
+      assert.equal(one(printed, 'Namespace')['metadata']['name'], 'gatekeeping');
+      for (const { webhook } of allWebhooks(printed)) {
+        assert.equal(selectsNamespace(webhook, 'gatekeeping'), false, `${webhook['name']} skips gatekeeping`);
+        assert.equal(webhook['clientConfig']['service']['namespace'], 'gatekeeping');
       }
     });
 
@@ -401,9 +466,11 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       }
       assert.equal(one(printed, 'Namespace')['metadata']['name'], 'gatekeeping');
       assert.equal(one(printed, 'Deployment')['spec']['template']['spec']['containers'][0]['image'], 'registry.example/ztgate:9');
-      const selector = onlyWebhook(one(printed, 'ValidatingWebhookConfiguration'))['namespaceSelector']['matchExpressions'][0];
-      assert.ok(selector['values'].includes('gatekeeping'));
-      assert.equal(onlyWebhook(one(printed, 'MutatingWebhookConfiguration'))['clientConfig']['service']['namespace'], 'gatekeeping');
+      for (const { webhook } of allWebhooks(printed)) {
+        assert.equal(selectsNamespace(webhook, 'gatekeeping'), false, `${webhook['name']} skips gatekeeping`);
+        assert.equal(selectsNamespace(webhook, NAMESPACE), true, `${webhook['name']} no longer skips ${NAMESPACE}`);
+        assert.equal(webhook['clientConfig']['service']['namespace'], 'gatekeeping');
+      }
       for (const binding of ['ClusterRoleBinding', 'RoleBinding']) {
         assert.equal(one(printed, binding)['subjects'][0]['namespace'], 'gatekeeping');
       }
@@ -417,6 +484,11 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       ['a missing CA file', ['--ca-file', 'no-such-file.crt'], /ENOENT/],
       ['an invalid namespace', ['--namespace', 'Not_A_Namespace'], /namespace/],
       ['an unknown flag', ['--replicas', '5'], /replicas/],
+      ['a missing config file', ['--config', 'no-such-config.yaml'], /--config .*no-such-config\.yaml: ENOENT/],
+      ['a config that does not load', ['--config', configFile('broken.yaml')], /broken\.yaml: protection\.excludeNamespaces: /],
+      ['--namespace other than the config\'s ztgateNamespace', ['--config', configFile('other-namespace.yaml'), '--namespace', 'ztgate-system'], /ztgateNamespace gatekeeping .*review its own namespace/],
+      ['a validate deadline not below the webhook timeout', ['--config', configFile('slow.yaml')], /deadlines\.validate \(5000 ms\) must be below .* \(5 s\)/],
+      ['a mutate deadline not below the webhook timeout', ['--config', configFile('slow-mutate.yaml')], /deadlines\.mutate \(3000 ms\) must be below .* \(3 s\)/],
     ];
     for (const [what, args, message] of bad) {
       test(`refuses ${what}`, async () => {

@@ -1,5 +1,6 @@
 /**
  * The e2e suite: one control plane, one ztgate, every scenario in its own namespaces, in this order.
+ * The policy pack comes after the Calico scenario (which `kubectl create`s the Tier the pack updates).
  * Fail modes stop and restart ztgate; rotation comes last because a stop after a certificate reload
  * currently waits for the API server's connections to time out (see README).
  *
@@ -13,6 +14,7 @@ import { failModeScenarios } from './scenarios/fail-modes.js';
 import { identityLabelScenarios } from './scenarios/identity-labels.js';
 import { injectionScenarios } from './scenarios/injection.js';
 import { istioScenarios } from './scenarios/istio.js';
+import { policyPackScenarios } from './scenarios/policy-pack.js';
 import { registrationScenarios } from './scenarios/registration.js';
 import { reinvocationScenarios } from './scenarios/reinvocation.js';
 import { rotationScenarios } from './scenarios/rotation.js';
@@ -54,6 +56,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   scopeScenarios(env);
   calicoScenarios(env);
   istioScenarios(env);
+  policyPackScenarios(env);
   identityLabelScenarios(env);
   warnModeScenarios(env);
   reinvocationScenarios(env);

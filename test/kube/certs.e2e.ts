@@ -124,7 +124,9 @@ test('certificates and manifests against a real kube-apiserver', { timeout: 60 *
     await apply(cluster, objects.filter((object) => WEBHOOK_KINDS.includes(object['kind'])));
     await a.reconcile();
     const caFingerprint = inspectBundle(sourceA.current().ca ?? '')[0]!.fingerprint;
-    assert.deepEqual(await caBundles(cluster), [[caFingerprint], [caFingerprint]]);
+    const registered = await caBundles(cluster);
+    assert.ok(registered.length >= 2);
+    assert.deepEqual(registered, registered.map(() => [caFingerprint]));
 
     // A webhook answering "allowed", served with replica a's certificate, noting which one it used.
     const seen: string[] = [];
@@ -185,7 +187,7 @@ test('certificates and manifests against a real kube-apiserver', { timeout: 60 *
     clock += 3 * 3_600_000;
     await a.reconcile();
     const pruned = await caBundles(cluster);
-    assert.deepEqual(pruned, [pruned[0], pruned[0]]);
+    assert.deepEqual(pruned, pruned.map(() => pruned[0]));
     assert.equal(pruned[0]!.length, 1, 'the old CA left the caBundle');
     server.closeAllConnections();
     await admittedWith(newLeaf);

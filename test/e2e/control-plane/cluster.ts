@@ -328,7 +328,8 @@ function rbacManifest(): string {
     kind: 'ClusterRole',
     metadata: { name: 'ztgate-e2e:workload-editor' },
     rules: [
-      { apiGroups: [''], resources: ['pods', 'namespaces'], verbs: RBAC_VERBS },
+      // Services and ServiceAccounts: an application team ships its own (examples/app in the policy-pack scenario).
+      { apiGroups: [''], resources: ['pods', 'namespaces', 'services', 'serviceaccounts'], verbs: RBAC_VERBS },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: RBAC_VERBS },
       { apiGroups: ['batch'], resources: ['jobs', 'cronjobs'], verbs: RBAC_VERBS },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: RBAC_VERBS },

@@ -174,7 +174,7 @@ export async function setupEnv(log: (line: string) => void): Promise<E2E> {
     });
 
     const registration = await phase('registration', async () => {
-      const objects = await renderWebhookConfigurations(server.url, caFile);
+      const objects = await renderWebhookConfigurations(server.url, caFile, configFile);
       await applyAsAdmin(cluster, objects);
       return objects;
     });

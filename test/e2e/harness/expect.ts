@@ -1,11 +1,19 @@
 /** Assertions on kubectl's real output, with the command's streams in every failure message. */
 import assert from 'node:assert/strict';
+import { NAMES } from '../../../src/manifests/names.js';
 import type { KubectlResult } from '../control-plane/cluster.js';
 import { denialOf, type E2E, type KubectlCall } from './env.js';
 import type { Json } from './objects.js';
 
-export const VALIDATING = 'validate.ztgate.io';
-export const MUTATING = 'mutate.ztgate.io';
+/** Workloads and mesh policy in protected namespaces; fails closed. */
+export const VALIDATING = NAMES.validatingWebhook;
+/** Calico policy and tiers in every namespace ztgate evaluates; fails closed. */
+export const CALICO = NAMES.calicoWebhook;
+export const MUTATING = NAMES.mutatingWebhook;
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** kubectl's line for a webhook denial, up to the message ztgate wrote. */
 export function deniedBy(webhook: string): string {
@@ -16,16 +24,16 @@ export function assertAdmitted(r: KubectlResult, what: string): void {
   assert.equal(r.code, 0, `${what} should be admitted; ${denialOf(r)}`);
 }
 
-/** Denied by ztgate's validating webhook, with every fragment (an id, a path, ...) in kubectl's output. */
-export function assertDenied(r: KubectlResult, what: string, fragments: string[]): void {
+/** Denied by one of ztgate's validating webhooks, with every fragment (an id, a path, ...) in kubectl's output. */
+export function assertDenied(r: KubectlResult, what: string, fragments: string[], webhook: string = VALIDATING): void {
   assert.notEqual(r.code, 0, `${what} should be denied; ${denialOf(r)}`);
-  assert.ok(r.stderr.includes(deniedBy(VALIDATING)), `${what}: expected kubectl to print ${JSON.stringify(deniedBy(VALIDATING))}; ${denialOf(r)}`);
+  assert.ok(r.stderr.includes(deniedBy(webhook)), `${what}: expected kubectl to print ${JSON.stringify(deniedBy(webhook))}; ${denialOf(r)}`);
   for (const f of fragments) assert.ok(r.stderr.includes(f), `${what}: expected ${JSON.stringify(f)} in kubectl's output; ${denialOf(r)}`);
 }
 
 /** The webhook's message: kubectl's stderr from the denial onwards (the part before names the command). */
 export function denialMessage(r: KubectlResult): string {
-  const i = r.stderr.indexOf(deniedBy(VALIDATING));
+  const i = r.stderr.search(/admission webhook "[^"]+" denied the request: /);
   return i < 0 ? r.stderr.trim() : r.stderr.slice(i).trim();
 }
 

@@ -114,6 +114,10 @@ export function annotationsOf(o: Json): Record<string, string> {
   return (((o['metadata'] as Json | undefined)?.['annotations'] ?? {}) as Record<string, string>);
 }
 
+export function resourceVersion(o: Json | undefined): unknown {
+  return (o?.['metadata'] as Json | undefined)?.['resourceVersion'];
+}
+
 /** Drops what the API server sets per write (identity, versions, timestamps), to compare two writes of one object. */
 export function withoutServerFields(o: Json): Json {
   const copy = structuredClone(o);

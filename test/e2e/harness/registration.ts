@@ -1,5 +1,6 @@
 /**
- * Registers ztgate with the API server the way an operator would: `ztgate manifests --url --ca-file`,
+ * Registers ztgate with the API server the way an operator would: `ztgate manifests --config --url
+ * --ca-file`, with the config ztgate serves with (so the webhooks send it what that config judges),
  * keeping only the two webhook configurations (the Deployment, Service and RBAC it also prints are for an
  * in-cluster install; here ztgate runs on loopback).
  */
@@ -10,8 +11,8 @@ import type { Json } from './objects.js';
 
 export const WEBHOOK_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'] as const;
 
-export async function renderWebhookConfigurations(url: string, caFile: string): Promise<Json[]> {
-  const { stdout } = await mustZtgateCli(['manifests', '--url', url, '--ca-file', caFile]);
+export async function renderWebhookConfigurations(url: string, caFile: string, configFile: string): Promise<Json[]> {
+  const { stdout } = await mustZtgateCli(['manifests', '--config', configFile, '--url', url, '--ca-file', caFile]);
   const objects = parseAllDocuments(stdout).map((d) => {
     if (d.errors.length > 0) throw new Error(`ztgate manifests printed invalid YAML: ${d.errors[0]?.message}`);
     return d.toJS() as Json | null;
@@ -32,4 +33,13 @@ export async function applyAsAdmin(cluster: Cluster, objects: Json[]): Promise<v
 /** The webhooks of a rendered configuration, as objects (name, failurePolicy, clientConfig, ...). */
 export function webhooksOf(configuration: Json): Json[] {
   return (configuration['webhooks'] as Json[] | undefined) ?? [];
+}
+
+/** Names of the registered validating webhooks that fail open (those for namespaces ztgate does not protect). */
+export function failOpenValidatingWebhooks(registration: Json[]): string[] {
+  return registration
+    .filter((o) => o['kind'] === 'ValidatingWebhookConfiguration')
+    .flatMap(webhooksOf)
+    .filter((w) => w['failurePolicy'] === 'Ignore')
+    .map((w) => String(w['name']));
 }

@@ -1,13 +1,32 @@
 /**
  * With ztgate down, the registration decides: validation fails closed where ztgate protects, mutation
- * fails open, and what the configurations exclude keeps working. A restart on the same URL brings
- * everything back without touching the registration.
+ * fails open, and what the configurations exclude keeps working: the system namespaces and ztgate's own
+ * (never sent), and a namespace the config excludes from protection (sent to a fail-open webhook only),
+ * where Calico policy still fails closed because tier ownership holds everywhere. A restart on the same
+ * URL brings everything back without touching the registration.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
-import { assertAdmitted, getObject, MUTATING, VALIDATING } from '../harness/expect.js';
+import { EXCLUDED_NAMESPACE, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
+import { assertAdmitted, CALICO, escapeRegExp, getObject, MUTATING, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
+import { failOpenValidatingWebhooks } from '../harness/registration.js';
+
+/** A policy in the protected tier, by its owner: admitted whenever ztgate answers. */
+function tierPolicy(name: string, namespace: string): Json {
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace },
+    spec: {
+      tier: 'security',
+      order: 10,
+      selector: 'app == "api"',
+      types: ['Ingress'],
+      ingress: [{ action: 'Allow', protocol: 'TCP', source: { selector: 'app == "web"', serviceAccounts: { names: ['web'] } }, destination: { ports: [8080] } }],
+    },
+  };
+}
 
 async function registrationVersions(e: E2E): Promise<unknown[]> {
   const versions: unknown[] = [];
@@ -20,7 +39,7 @@ async function registrationVersions(e: E2E): Promise<unknown[]> {
 
 export function failModeScenarios(env: () => E2E): void {
   describe('fail modes', () => {
-    test('ztgate stopped: protected namespaces fail closed, mutation fails open, excluded namespaces work; a restart restores it all', async (t) => {
+    test('ztgate stopped: protected namespaces fail closed, mutation fails open, excluded namespaces work (Calico policy aside); a restart restores it all', async (t) => {
       const e = env();
       const ns = await e.namespace('down', { serviceAccounts: ['web'] });
       const mesh = await e.namespace('down-mesh', { mesh: true, serviceAccounts: ['web'] });
@@ -39,12 +58,26 @@ export function failModeScenarios(env: () => E2E): void {
         assert.ok(!closed.stderr.includes(MUTATING), `mutation must fail open; ${denialOf(closed)}`);
         assert.equal(await getObject(e, ['pod', 'while-down', '-n', ns]), undefined);
         const apiserverLog = e.cluster.logs().apiserver.slice(apiserverLogBefore);
-        assert.match(apiserverLog, new RegExp(`failing open ${MUTATING.replace(/\./g, '\\.')}`), "the API server's log records the fail-open mutation");
+        assert.match(apiserverLog, new RegExp(`failing open ${escapeRegExp(MUTATING)}`), "the API server's log records the fail-open mutation");
 
         for (const outside of ['kube-system', ZTGATE_SYSTEM]) {
           const r = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: pod('while-down', outside, { serviceAccountName: 'default' }) });
           assertAdmitted(r, `a Pod in ${outside} while ztgate is down`);
         }
+
+        // Excluded by the config: a Pod ztgate would deny anywhere it protects (the default ServiceAccount).
+        const excludedLogBefore = e.cluster.logs().apiserver.length;
+        const excluded = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: pod('while-down', EXCLUDED_NAMESPACE, { serviceAccountName: 'default' }) });
+        assertAdmitted(excluded, `a Pod in ${EXCLUDED_NAMESPACE} (protection.excludeNamespaces) while ztgate is down`);
+        const failOpen = failOpenValidatingWebhooks(e.registration);
+        assert.ok(failOpen.length > 0, 'the suite config excludes a namespace, so a fail-open validating webhook is registered');
+        const excludedLog = e.cluster.logs().apiserver.slice(excludedLogBefore);
+        assert.match(excludedLog, new RegExp(`failing open (${failOpen.map(escapeRegExp).join('|')})`), "the API server's log records the fail-open validation");
+        // ...but tier ownership is not the namespace's to waive: Calico policy there still fails closed.
+        const tiered = await e.kubectl(['create', '-f', '-'], { as: 'alice', input: tierPolicy('security.while-down', EXCLUDED_NAMESPACE) });
+        assert.notEqual(tiered.code, 0, `Calico policy in ${EXCLUDED_NAMESPACE} must fail closed; ${denialOf(tiered)}`);
+        assert.ok(tiered.stderr.includes(`failed calling webhook "${CALICO}"`), `the API server's webhook error, naming ${CALICO}; ${denialOf(tiered)}`);
+        assert.equal(await getObject(e, ['networkpolicies.projectcalico.org', 'security.while-down', '-n', EXCLUDED_NAMESPACE]), undefined);
       } finally {
         if (!e.ztgate.running) await e.ztgate.start();
       }
@@ -55,6 +88,7 @@ export function failModeScenarios(env: () => E2E): void {
       const names = containerNames(JSON.parse(injected.stdout) as Json);
       assert.ok([...names.containers, ...names.initContainers].includes('istio-proxy'), `injected again: ${JSON.stringify(names)}`);
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: pod('while-down', ns, { serviceAccountName: 'web' }) }), 'the refused Pod, again');
+      assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'alice', input: tierPolicy('security.while-down', EXCLUDED_NAMESPACE) }), 'the refused Calico policy, again');
       assert.deepEqual(await registrationVersions(e), registered, 'the webhook configurations were not touched');
     });
   });

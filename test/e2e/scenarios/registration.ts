@@ -1,21 +1,24 @@
-/** Registration through `ztgate manifests`, as the API server stores it. */
+/** Registration through `ztgate manifests --config` (the suite's config), as the API server stores it. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ztgateCli } from '../harness/cli.js';
-import type { E2E } from '../harness/env.js';
-import { getObject, MUTATING, VALIDATING } from '../harness/expect.js';
+import { EXCLUDED_NAMESPACE, type E2E } from '../harness/env.js';
+import { CALICO, getObject, MUTATING, VALIDATING } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
 import { webhooksOf } from '../harness/registration.js';
 
 export function registrationScenarios(env: () => E2E): void {
   describe('registration', () => {
-    test('the API server holds the configurations `ztgate manifests --url --ca-file` rendered, pointed at ztgate', async () => {
+    test('the API server holds the configurations `ztgate manifests --config --url --ca-file` rendered, pointed at ztgate', async () => {
       const e = env();
       const ca = Buffer.from(e.pki.ca.certPem).toString('base64');
-      const expect: Record<string, { path: string; failurePolicy: string }> = {
-        [VALIDATING]: { path: '/validate', failurePolicy: 'Fail' },
-        [MUTATING]: { path: '/mutate', failurePolicy: 'Ignore' },
+      const expect = (name: string): { path: string; failurePolicy: string } | undefined => {
+        if (name === VALIDATING || name === CALICO) return { path: '/validate', failurePolicy: 'Fail' };
+        if (/^unprotected-\d+\.ztgate\.io$/.test(name)) return { path: '/validate', failurePolicy: 'Ignore' };
+        if (name === MUTATING) return { path: '/mutate', failurePolicy: 'Ignore' };
+        return undefined;
       };
+      const seen: string[] = [];
       for (const rendered of e.registration) {
         const kind = String(rendered['kind']).toLowerCase();
         const name = String((rendered['metadata'] as Json)['name']);
@@ -23,15 +26,24 @@ export function registrationScenarios(env: () => E2E): void {
         assert.ok(stored, `${kind} ${name} is not stored`);
         const hooks = webhooksOf(stored);
         assert.equal(hooks.length, webhooksOf(rendered).length, `${kind} ${name}: webhook count`);
-        for (const hook of hooks) {
-          const want = expect[String(hook['name'])];
-          assert.ok(want, `unexpected webhook ${String(hook['name'])} in ${kind} ${name}`);
+        for (const [i, hook] of hooks.entries()) {
+          const hookName = String(hook['name']);
+          seen.push(hookName);
+          const want = expect(hookName);
+          assert.ok(want, `unexpected webhook ${hookName} in ${kind} ${name}`);
           const clientConfig = hook['clientConfig'] as Json;
           assert.equal(clientConfig['url'], `${e.ztgate.url}${want.path}`);
-          assert.equal(clientConfig['caBundle'], ca, `${String(hook['name'])}: caBundle is the CA that signed ztgate's serving certificate`);
-          assert.equal(hook['failurePolicy'], want.failurePolicy, `${String(hook['name'])}: failurePolicy`);
+          assert.equal(clientConfig['caBundle'], ca, `${hookName}: caBundle is the CA that signed ztgate's serving certificate`);
+          assert.equal(hook['failurePolicy'], want.failurePolicy, `${hookName}: failurePolicy`);
+          // The API server keeps the selectors as rendered: nothing it normalises changes what is sent where.
+          assert.deepEqual(hook['namespaceSelector'], webhooksOf(rendered)[i]?.['namespaceSelector'], `${hookName}: namespaceSelector as rendered`);
         }
       }
+      // The suite's config excludes one namespace by name: it gets one fail-open webhook for its workloads.
+      assert.deepEqual(seen.sort(), [CALICO, MUTATING, 'unprotected-1.ztgate.io', VALIDATING].sort());
+      const validate = e.registration.flatMap(webhooksOf).find((w) => w['name'] === VALIDATING);
+      const notIn = ((validate?.['namespaceSelector'] as Json | undefined)?.['matchExpressions'] as Json[] | undefined)?.find((x) => x['operator'] === 'NotIn');
+      assert.ok((notIn?.['values'] as string[] | undefined)?.includes(EXCLUDED_NAMESPACE), `${VALIDATING} skips ${EXCLUDED_NAMESPACE}: ${JSON.stringify(validate?.['namespaceSelector'])}`);
     });
 
     // The harness depends on both (registration, and the second webhook's certificate): name them plainly if missing.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EXCLUDED_NAMESPACE, SENTINEL_NAMESPACE, ZTGATE_SYSTEM, type E2E } from '../harness/env.js';
-import { assertAdmitted, getObject } from '../harness/expect.js';
+import { assertAdmitted, assertDenied, CALICO, getObject } from '../harness/expect.js';
 import { containerNames, labelsOf, pod } from '../harness/objects.js';
 
 /** Breaks ZT-POD-001, -003 and -004 at once: any review of it would deny it. */
@@ -35,7 +35,7 @@ export function scopeScenarios(env: () => E2E): void {
       assert.deepEqual(seen.filter((ns) => ns === 'kube-system' || ns === ZTGATE_SYSTEM), [], 'ztgate was sent requests from excluded namespaces');
     });
 
-    test('a namespace in protection.excludeNamespaces is reviewed but not judged', async () => {
+    test('a namespace in protection.excludeNamespaces is reviewed (by the fail-open webhook) but not judged', async () => {
       const e = env();
       const r = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: offender('not-judged', EXCLUDED_NAMESPACE) });
       assertAdmitted(r, `an offending Pod in ${EXCLUDED_NAMESPACE}`);
@@ -44,6 +44,19 @@ export function scopeScenarios(env: () => E2E): void {
         (d) => d['namespace'] === EXCLUDED_NAMESPACE && d['name'] === 'not-judged',
       );
       assert.ok(decisions.every((d) => d['allowed'] === true), JSON.stringify(decisions));
+    });
+
+    test('tier ownership still holds in an excluded namespace: a non-owner\'s policy in tier security is denied', async () => {
+      const e = env();
+      const policy = {
+        apiVersion: 'projectcalico.org/v3',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'security.allow-from-anywhere', namespace: EXCLUDED_NAMESPACE },
+        spec: { tier: 'security', order: 1, selector: 'all()', types: ['Ingress'], ingress: [{ action: 'Allow', source: { nets: ['10.0.0.0/8'] } }] },
+      };
+      const r = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: policy });
+      assertDenied(r, `bob's security-tier NetworkPolicy in ${EXCLUDED_NAMESPACE}`, ['ZT-NET-003: user "bob"', 'not one of its owners'], CALICO);
+      assert.equal(await getObject(e, ['networkpolicies.projectcalico.org', 'security.allow-from-anywhere', '-n', EXCLUDED_NAMESPACE]), undefined);
     });
   });
 }

@@ -1,0 +1,170 @@
+/**
+ * With ztgate down the API server decides from the namespaceSelectors alone, so they must route every
+ * request the way ztgate's own scope does (src/engine/scope.ts): exempt namespaces nowhere, protected
+ * ones to the fail-closed webhook, evaluated but unprotected ones to exactly one fail-open webhook, and
+ * Calico policy, which ztgate guards everywhere, to a fail-closed webhook in every evaluated namespace.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { AdmissionRequest } from '../../src/admission/types.js';
+import { parseConfig } from '../../src/config/parse.js';
+import type { Config } from '../../src/config/types.js';
+import { isExemptNamespace, isProtectedNamespace } from '../../src/engine/scope.js';
+import { INVARIANTS } from '../../src/invariants/registry.js';
+import { DEFAULT_NAMESPACE, NAMES } from '../../src/manifests/names.js';
+import { scopeOf } from '../../src/manifests/scope.js';
+import type { ManifestOptions } from '../../src/manifests/types.js';
+import {
+  EVERYWHERE_RULES,
+  mutatingWebhookConfiguration,
+  PROTECTED_RULES,
+  validatingWebhookConfiguration,
+} from '../../src/manifests/webhooks.js';
+import { covers, NAME_LABEL, reached, REVIEWED, webhookNamed, type Obj } from './webhooks.js';
+
+const NAMESPACES = ['kube-system', 'kube-public', DEFAULT_NAMESPACE, 'calico-system', 'legacy', 'sandbox', 'shop', 'payments'];
+const KEYS = ['zero-trust', 'tier', 'team', NAME_LABEL];
+const VALUES = ['enabled', 'a', 'b', 'legacy', 'shop'];
+
+const valuesArb = fc.uniqueArray(fc.constantFrom(...VALUES), { minLength: 1, maxLength: 2 });
+const requirementArb = fc.oneof(
+  fc.record({ key: fc.constantFrom(...KEYS), operator: fc.constantFrom('In', 'NotIn'), values: valuesArb }),
+  fc.record({ key: fc.constantFrom(...KEYS), operator: fc.constantFrom('Exists', 'DoesNotExist') }),
+);
+const configArb = fc.record({
+  systemNamespaces: fc.subarray(['calico-system', 'sandbox']).map((extra) => ['kube-system', 'kube-public', 'kube-node-lease', ...extra]),
+  protection: fc.record({
+    excludeNamespaces: fc.subarray(NAMESPACES),
+    namespaceSelector: fc.record({
+      matchLabels: fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...VALUES), { maxKeys: 2 }),
+      matchExpressions: fc.array(requirementArb, { maxLength: 3 }),
+    }),
+  }),
+});
+const namespaceArb = fc.record({
+  name: fc.constantFrom(...NAMESPACES),
+  labels: fc.dictionary(fc.constantFrom(...KEYS.filter((key) => key !== NAME_LABEL)), fc.constantFrom(...VALUES), { maxKeys: 3 }),
+});
+
+function render(config: Config): { validating: Obj; mutating: Obj } {
+  const options: ManifestOptions = { namespace: DEFAULT_NAMESPACE, image: 'ztgate:test', scope: scopeOf(config) };
+  return { validating: validatingWebhookConfiguration(options), mutating: mutatingWebhookConfiguration(options) };
+}
+
+/** Every namespaced [group, resource, operation] a rule lists, and which list holds it. */
+function namespacedRequests(): { group: string; resource: string; operation: string; everywhere: boolean }[] {
+  return REVIEWED.filter((r) => !r.cluster).flatMap((r) =>
+    r.operations.map((operation) => ({
+      group: r.group,
+      resource: r.resource,
+      operation,
+      everywhere: EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation)),
+    })),
+  );
+}
+
+describe('the webhooks route each namespace as ztgate scopes it', () => {
+  test('exempt: nowhere; protected: validate.ztgate.io only; unprotected: one fail-open webhook; Calico: its webhook wherever evaluated', () => {
+    const requests = namespacedRequests();
+    fc.assert(
+      fc.property(configArb, namespaceArb, fc.constantFrom(...requests), (raw, namespace, request) => {
+        const config = parseConfig({ ...raw, ztgateNamespace: DEFAULT_NAMESPACE }, 'property');
+        const { validating, mutating } = render(config);
+        const labels = { ...namespace.labels, [NAME_LABEL]: namespace.name };
+        const got = reached(validating, { ...request, namespace: namespace.name, labels: namespace.labels });
+        const evaluated = !isExemptNamespace(namespace.name, config);
+        const where = `${request.group || 'core'}/${request.resource} ${request.operation} in ${namespace.name} ${JSON.stringify(labels)}`;
+
+        assert.deepEqual(reached(mutating, { group: '', resource: 'pods', operation: 'CREATE', namespace: namespace.name, labels: namespace.labels }), evaluated ? [NAMES.mutatingWebhook] : [], `mutating, ${where}`);
+        if (!evaluated) return assert.deepEqual(got, [], where);
+        if (request.everywhere) return assert.deepEqual(got, [NAMES.calicoWebhook], where);
+        if (isProtectedNamespace(namespace.name, labels, config)) return assert.deepEqual(got, [NAMES.validatingWebhook], where);
+        assert.equal(got.length, 1, `exactly one webhook, ${where}: ${got.join(', ')}`);
+        assert.match(got[0]!, /^unprotected-\d+\.ztgate\.io$/, where);
+        assert.equal(webhookNamed(validating, got[0]!)['failurePolicy'], 'Ignore', where);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('the fail-closed webhooks fail closed, the unprotected ones fail open', () => {
+    const config = parseConfig({ protection: { excludeNamespaces: ['legacy'], namespaceSelector: { matchLabels: { 'zero-trust': 'enabled' } } } }, 'table');
+    const { validating } = render(config);
+    const policies = Object.fromEntries((validating['webhooks'] as Obj[]).map((webhook) => [webhook['name'], webhook['failurePolicy']]));
+    assert.deepEqual(policies, {
+      [NAMES.validatingWebhook]: 'Fail',
+      [NAMES.calicoWebhook]: 'Fail',
+      'unprotected-1.ztgate.io': 'Ignore',
+      'unprotected-2.ztgate.io': 'Ignore',
+    });
+  });
+
+  test('the default config renders no unprotected webhook: every evaluated namespace is protected', () => {
+    const { validating } = render(parseConfig({}, 'default'));
+    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook]);
+  });
+
+  test('cluster-scoped Calico kinds reach the Calico webhook (a namespaceSelector never skips them)', () => {
+    const { validating } = render(parseConfig({ protection: { excludeNamespaces: ['legacy'] } }, 'table'));
+    const calico = webhookNamed(validating, NAMES.calicoWebhook);
+    for (const r of REVIEWED.filter((x) => x.cluster)) {
+      for (const operation of r.operations) {
+        const rules = (calico['rules'] as Obj[]).filter((rule) => covers(rule, r.group, r.resource, operation));
+        assert.ok(rules.some((rule) => rule['scope'] === '*' || rule['scope'] === 'Cluster'), `${r.group}/${r.resource} ${operation}`);
+      }
+    }
+  });
+});
+
+describe('the split follows the invariants’ scope', () => {
+  function request(r: (typeof REVIEWED)[number], operation: string): AdmissionRequest {
+    const [resource, subResource] = r.resource.split('/') as [string, string?];
+    return {
+      uid: 'scope-test',
+      kind: { group: r.group, version: r.version, kind: r.kind },
+      resource: { group: r.group, version: r.version, resource },
+      ...(subResource ? { subResource } : {}),
+      ...(r.cluster ? {} : { namespace: 'legacy' }),
+      name: 'x',
+      operation: operation as AdmissionRequest['operation'],
+      userInfo: { username: 'someone', groups: ['system:authenticated'] },
+      object: operation === 'DELETE' ? undefined : { apiVersion: `${r.group}/${r.version}`, kind: r.kind, metadata: { name: 'x' } },
+      dryRun: false,
+    } as AdmissionRequest;
+  }
+
+  test('REVIEWED lists exactly what the rules cover', () => {
+    for (const rule of [...PROTECTED_RULES, ...EVERYWHERE_RULES]) {
+      for (const group of rule.apiGroups) {
+        for (const resource of rule.resources) {
+          for (const operation of rule.operations) {
+            assert.ok(
+              REVIEWED.some((r) => r.group === group && r.resource === resource && r.operations.includes(operation)),
+              `${group || 'core'}/${resource} ${operation} is in a rule but not in REVIEWED (add its kind there)`,
+            );
+          }
+        }
+      }
+    }
+  });
+
+  for (const r of REVIEWED) {
+    test(`${r.group || 'core'}/${r.resource}: on the everywhere webhook exactly when an everywhere invariant judges it`, () => {
+      for (const operation of r.operations) {
+        const judgedEverywhere = INVARIANTS.filter((invariant) => invariant.scope === 'everywhere' && invariant.appliesTo(request(r, operation))).map((i) => i.id);
+        const onEverywhere = EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
+        const onProtected = PROTECTED_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
+        assert.notEqual(onEverywhere, onProtected, `${operation}: in exactly one of PROTECTED_RULES and EVERYWHERE_RULES`);
+        if (judgedEverywhere.length > 0) assert.ok(onEverywhere, `${operation}: ${judgedEverywhere.join(', ')} run everywhere, so unprotected namespaces must not fail open for it`);
+      }
+      // Fail-closed outside protection only where something judges it there.
+      if (EVERYWHERE_RULES.some((rule) => r.operations.some((operation) => covers(rule, r.group, r.resource, operation)))) {
+        assert.ok(
+          r.operations.some((operation) => INVARIANTS.some((invariant) => invariant.scope === 'everywhere' && invariant.appliesTo(request(r, operation)))),
+          'no everywhere invariant judges it: it belongs with the protected rules',
+        );
+      }
+    });
+  }
+});

@@ -1,0 +1,98 @@
+/** Reading webhook configurations the way the API server does: which webhook a request reaches. */
+import assert from 'node:assert/strict';
+import { ConfigNode } from '../../src/config/reader.js';
+import { parseLabelSelector, selectorMatches } from '../../src/util/label-selector.js';
+
+export type Obj = Record<string, any>;
+
+export const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Rule matching as the API server does it, wildcards included. */
+export function covers(rule: Obj, group: string, resource: string, operation: string): boolean {
+  const [main, sub] = resource.split('/');
+  const resources: string[] = rule['resources'];
+  const resourceMatch =
+    resources.includes('*') ||
+    resources.includes(resource) ||
+    (sub !== undefined && (resources.includes(`${main}/*`) || resources.includes(`*/${sub}`)));
+  return (
+    (rule['apiGroups'].includes('*') || rule['apiGroups'].includes(group)) &&
+    resourceMatch &&
+    (rule['operations'].includes('*') || rule['operations'].includes(operation))
+  );
+}
+
+export function webhooksOf(configuration: Obj): Obj[] {
+  const webhooks: Obj[] = configuration['webhooks'] ?? [];
+  assert.ok(webhooks.length > 0, `${configuration['kind']} has webhooks`);
+  return webhooks;
+}
+
+export function webhookNamed(configuration: Obj, name: string): Obj {
+  const found = webhooksOf(configuration).filter((webhook) => webhook['name'] === name);
+  assert.equal(found.length, 1, `${configuration['kind']} has one webhook ${name}; it has ${webhooksOf(configuration).map((w) => w['name']).join(', ')}`);
+  return found[0]!;
+}
+
+/**
+ * Whether the API server sends a request in this namespace to the webhook (namespaceSelector only; it
+ * sets the name label on every namespace itself).
+ */
+export function selectsNamespace(webhook: Obj, name: string, labels: Record<string, string> = {}): boolean {
+  const selector = parseLabelSelector(new ConfigNode(webhook['namespaceSelector'] ?? {}, `${webhook['name']}.namespaceSelector`));
+  return selectorMatches(selector, { ...labels, [NAME_LABEL]: name });
+}
+
+/** The webhooks of a configuration that a request for this resource in this namespace reaches. */
+export function reached(configuration: Obj, request: { group: string; resource: string; operation: string; namespace: string; labels?: Record<string, string> }): string[] {
+  return webhooksOf(configuration)
+    .filter((webhook) => (webhook['rules'] as Obj[]).some((rule) => covers(rule, request.group, request.resource, request.operation)))
+    .filter((webhook) => selectsNamespace(webhook, request.namespace, request.labels))
+    .map((webhook) => String(webhook['name']));
+}
+
+const WRITE = ['CREATE', 'UPDATE'];
+const WRITE_DELETE = ['CREATE', 'UPDATE', 'DELETE'];
+const CALICO_KINDS: [string, string][] = [
+  ['networkpolicies', 'NetworkPolicy'],
+  ['globalnetworkpolicies', 'GlobalNetworkPolicy'],
+  ['stagednetworkpolicies', 'StagedNetworkPolicy'],
+  ['stagedglobalnetworkpolicies', 'StagedGlobalNetworkPolicy'],
+  ['tiers', 'Tier'],
+];
+
+export interface Reviewed {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  operations: string[];
+  /** Cluster-scoped: namespaceSelector never skips it. */
+  cluster?: boolean;
+}
+
+/** What the validating webhooks must review, by resource, with the kind the API server names in the review. */
+export const REVIEWED: Reviewed[] = [
+  { group: '', version: 'v1', resource: 'pods', kind: 'Pod', operations: WRITE },
+  { group: '', version: 'v1', resource: 'pods/ephemeralcontainers', kind: 'Pod', operations: WRITE },
+  { group: '', version: 'v1', resource: 'replicationcontrollers', kind: 'ReplicationController', operations: WRITE },
+  { group: '', version: 'v1', resource: 'services', kind: 'Service', operations: WRITE },
+  { group: 'apps', version: 'v1', resource: 'deployments', kind: 'Deployment', operations: WRITE },
+  { group: 'apps', version: 'v1', resource: 'statefulsets', kind: 'StatefulSet', operations: WRITE },
+  { group: 'apps', version: 'v1', resource: 'daemonsets', kind: 'DaemonSet', operations: WRITE },
+  { group: 'apps', version: 'v1', resource: 'replicasets', kind: 'ReplicaSet', operations: WRITE },
+  { group: 'batch', version: 'v1', resource: 'jobs', kind: 'Job', operations: WRITE },
+  { group: 'batch', version: 'v1', resource: 'cronjobs', kind: 'CronJob', operations: WRITE },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', operations: WRITE_DELETE },
+  ...(
+    [
+      ['projectcalico.org', 'v3'],
+      ['crd.projectcalico.org', 'v1'],
+    ] as const
+  ).flatMap(([group, version]) =>
+    CALICO_KINDS.map(([resource, kind]): Reviewed => ({ group, version, resource, kind, operations: WRITE_DELETE, cluster: kind.includes('Global') || kind === 'Tier' })),
+  ),
+  { group: 'security.istio.io', version: 'v1', resource: 'peerauthentications', kind: 'PeerAuthentication', operations: WRITE_DELETE },
+  { group: 'security.istio.io', version: 'v1', resource: 'authorizationpolicies', kind: 'AuthorizationPolicy', operations: WRITE_DELETE },
+  { group: 'networking.istio.io', version: 'v1', resource: 'destinationrules', kind: 'DestinationRule', operations: WRITE_DELETE },
+];
