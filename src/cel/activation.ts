@@ -32,9 +32,13 @@ export function requestValue(request: AdmissionRequest): Record<string, unknown>
 type InputName = 'object' | 'oldObject' | 'request' | 'namespaceObject';
 const INPUTS: readonly InputName[] = ['object', 'oldObject', 'request', 'namespaceObject'];
 
-/** The review's values, converted to CEL on first use and shared by every rule. */
+/**
+ * The review's values, converted to CEL on first use and shared by every rule. Conversion is lazy all
+ * the way down (toCelValue), so each input is a cheap view until an expression reads into it.
+ */
 export class ReviewInputs {
   private readonly converted = new Map<InputName, CelInput>();
+  private shared: Bindings | undefined;
 
   constructor(private readonly ctx: CheckContext) {}
 
@@ -45,6 +49,16 @@ export class ReviewInputs {
       this.converted.set(name, value);
     }
     return value;
+  }
+
+  /** The inputs as bindings, built once per review; each rule adds only its params and variables. */
+  bindings(): Bindings {
+    if (!this.shared) {
+      const shared: Bindings = Object.create(null) as Bindings;
+      for (const name of INPUTS) shared[name] = this.get(name);
+      this.shared = shared;
+    }
+    return this.shared;
   }
 
   private raw(name: InputName): unknown {
@@ -104,17 +118,45 @@ class VariablesMap implements ReadonlyMap<string, CelInput> {
   }
 }
 
+/** What a rule's activation needs beyond the review's inputs, worked out once per rule, not per review. */
+interface RulePlan {
+  names: readonly string[];
+  byName: ReadonlyMap<string, NamedExpression>;
+}
+
+const plans = new WeakMap<CompiledRule, RulePlan>();
+
+function planOf(rule: CompiledRule): RulePlan {
+  let plan = plans.get(rule);
+  if (!plan) {
+    const byName = new Map<string, NamedExpression>(rule.variables.map((variable) => [variable.name, variable]));
+    plan = { names: [...byName.keys()], byName };
+    plans.set(rule, plan);
+  }
+  return plan;
+}
+
+/** A rule without variables reads an empty `variables` map; nothing in it depends on the review. */
+const NO_VARIABLES = celMap(
+  new VariablesMap([], () => {
+    throw new Error('no variables');
+  }),
+);
+
 /**
  * The activation for one rule: the review's inputs, the rule's params, and its variables, each
  * evaluated at most once and only when an expression reads it (as in Kubernetes). A variable is bound
  * under its dotted name too, so `variables.x` resolves straight to it, errors included.
  */
 export function ruleBindings(inputs: ReviewInputs, rule: CompiledRule): Bindings {
-  const bindings: Bindings = Object.create(null) as Bindings;
-  for (const name of INPUTS) Object.defineProperty(bindings, name, { get: () => inputs.get(name), enumerable: true });
+  const bindings: Bindings = Object.create(inputs.bindings()) as Bindings;
   bindings['params'] = rule.params;
+  if (rule.variables.length === 0) {
+    bindings['variables'] = NO_VARIABLES;
+    return bindings;
+  }
+  const { names, byName } = planOf(rule);
   const cache = new Map<string, CelResult>();
-  const byName = new Map<string, NamedExpression>(rule.variables.map((variable) => [variable.name, variable]));
   const read = (name: string): CelResult => {
     let value = cache.get(name);
     if (value === undefined) {
@@ -124,7 +166,7 @@ export function ruleBindings(inputs: ReviewInputs, rule: CompiledRule): Bindings
     }
     return value;
   };
-  for (const name of byName.keys()) Object.defineProperty(bindings, `variables.${name}`, { get: () => read(name), enumerable: true });
-  bindings['variables'] = celMap(new VariablesMap([...byName.keys()], read));
+  for (const name of names) Object.defineProperty(bindings, `variables.${name}`, { get: () => read(name), enumerable: true });
+  bindings['variables'] = celMap(new VariablesMap(names, read));
   return bindings;
 }

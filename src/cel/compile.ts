@@ -1,7 +1,9 @@
 import { parse, plan, type CelError, type CelResult } from '@bufbuild/cel';
 import { bracketDepth, instrumentLoops, type ParsedExpr } from './ast.js';
 import { Checker, CompileError, type CheckOptions } from './check.js';
+import { inEvalContext } from './context.js';
 import { RULE_ENV, TICK_FUNCTION } from './env.js';
+import { compileFast } from './fast/planner.js';
 
 export type Bindings = Record<string, unknown>;
 
@@ -41,11 +43,15 @@ export function compileExpression(source: string, path: string, options: Compile
     return { ok: false, message: formatParseError(error) };
   }
   const checker = new Checker(parsed, source, options);
-  let program: ReturnType<typeof plan>;
+  let evaluate: CompiledExpression['evaluate'];
   try {
     checker.check(parsed.expr, new Set(), 1);
     instrumentLoops(parsed.expr, TICK_FUNCTION);
-    program = plan(RULE_ENV, parsed);
+    // The library plans first: what it rejects stays a load error, and it evaluates what the
+    // compiled form leaves to it.
+    const program = plan(RULE_ENV, parsed);
+    const fast = parsed.expr ? compileFast(parsed.expr) : undefined;
+    evaluate = fast ? (bindings) => inEvalContext(RULE_ENV, fast, bindings) : (bindings) => program(bindings as never);
   } catch (error) {
     // One rule's odd expression must not take the whole config down with it.
     const message = error instanceof Error ? error.message : String(error);
@@ -56,7 +62,7 @@ export function compileExpression(source: string, path: string, options: Compile
     expression: {
       source,
       path,
-      evaluate: (bindings) => program(bindings as never),
+      evaluate,
       positionOf: (error) => {
         if (error.exprId === undefined) return undefined;
         return checker.at(error.exprId).replace(/: $/, '') || undefined;

@@ -1,6 +1,7 @@
 import { celEnv, celFunc, CelScalar, mapType, type CelEnv } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { charge } from './budget.js';
+import { ENTER_FUNCTION, enterFunction } from './context.js';
 import { formatFunctions } from './lib/format.js';
 import { ipFunctions, ipToString } from './lib/ip.js';
 import { listFunctions } from './lib/lists.js';
@@ -17,7 +18,8 @@ export const TICK_FUNCTION = '@ztgate_tick';
 
 const { DYN, STRING } = CelScalar;
 
-const tick = celFunc(TICK_FUNCTION, [DYN], DYN, (condition) => {
+/** Exported so the compiled form (fast/planner.ts) can charge the same step without a dispatch. */
+export const tick = celFunc(TICK_FUNCTION, [DYN], DYN, (condition) => {
   charge(1);
   return condition;
 });
@@ -42,13 +44,14 @@ export const RULE_ENV: CelEnv = celEnv({
     ...formatFunctions,
     opaqueToString,
     tick,
+    enterFunction,
   ],
 });
 
 /** Names the planner handles itself rather than through the function table. */
 const PLANNER_OPERATORS = ['_&&_', '_||_', '_?_:_', '_[_]', '@not_strictly_false', '__not_strictly_false__'];
 
-/** Every function or operator name an expression may call (the tick is ours, not the user's). */
+/** Every function or operator name an expression may call (the tick and the context entry are ours, not the user's). */
 export const KNOWN_FUNCTIONS: ReadonlySet<string> = new Set(
-  [...[...RULE_ENV.funcs].map((func) => func.name), ...PLANNER_OPERATORS].filter((name) => name !== TICK_FUNCTION),
+  [...[...RULE_ENV.funcs].map((func) => func.name), ...PLANNER_OPERATORS].filter((name) => name !== TICK_FUNCTION && name !== ENTER_FUNCTION),
 );

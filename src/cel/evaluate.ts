@@ -2,8 +2,10 @@ import { isCelError, type CelResult } from '@bufbuild/cel';
 import type { CheckContext, Violation } from '../engine/types.js';
 import { ReviewInputs, ruleBindings } from './activation.js';
 import { Budget, withBudget } from './budget.js';
+import { inEvalContext } from './context.js';
 import type { Bindings, CompiledExpression } from './compile.js';
 import { auditAnnotationKey } from './config.js';
+import { RULE_ENV } from './env.js';
 import { ruleMatches } from './match.js';
 import type { CompiledRule, CompiledValidation } from './model.js';
 import { typeName } from './lib/opaque.js';
@@ -54,11 +56,13 @@ class RuleRun {
   execute(): void {
     try {
       if (!this.matchConditionsHold()) return;
-      this.rule.validations.forEach((validation, i) => {
+      const { validations } = this.rule;
+      for (let i = 0; i < validations.length; i++) {
+        const validation = validations[i]!;
         const result = this.run(validation.expression);
         if (result === false) this.report(this.rule.mode, this.message(validation), validation.reason);
         else if (result !== true) this.fail(this.errorText(`validations[${i}]`, validation.expression, result, 'bool'));
-      });
+      }
       for (const { key, valueExpression } of this.rule.auditAnnotations) {
         const result = this.run(valueExpression);
         if (typeof result === 'string') {
@@ -118,12 +122,14 @@ export function evaluateRules(ctx: CheckContext): RuleOutcome {
   if (matching.length === 0) return out;
   const budget = new Budget(limits);
   const inputs = new ReviewInputs(ctx);
-  withBudget(budget, () => {
+  // One evaluation context for the whole review rather than one per expression.
+  const runAll = (): void => {
     for (const rule of matching) {
       const run = new RuleRun(rule, ruleBindings(inputs, rule), budget, out);
       if (budget.exhausted) run.fail(`not evaluated: ${budget.exhausted.message}`);
       else run.execute();
     }
-  });
+  };
+  inEvalContext(RULE_ENV, (fn) => withBudget(budget, fn), runAll);
   return out;
 }

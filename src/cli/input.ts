@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { ZtgateError } from '../errors.js';
 import { describeYamlError } from '../util/yaml-errors.js';
+import { readPlainYaml, type ParsedDocument } from '../offline/plain-yaml.js';
+
+export type { ParsedDocument };
 
 export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -19,17 +22,15 @@ export async function readInput(path: string | undefined, stdin: NodeJS.Readable
   }
 }
 
-export interface ParsedDocument {
-  value: unknown;
-  /** 0-based index of the document in its file. */
-  index: number;
-  /** 1-based line where the document starts. */
-  line: number;
-}
-
 /** Multi-document YAML (JSON is YAML); a syntax error names the file, line and column. */
 export function parseDocuments(text: string, name: string): ParsedDocument[] {
-  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  return readPlainYaml(text) ?? parseWithYaml(text, name);
+}
+
+/** The `yaml` package alone: every construct, and the error messages. */
+export function parseWithYaml(text: string, name: string): ParsedDocument[] {
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   const list = Array.isArray(documents) ? documents : [documents];
   const out: ParsedDocument[] = [];
   list.forEach((document, index) => {
@@ -37,8 +38,7 @@ export function parseDocuments(text: string, name: string): ParsedDocument[] {
     if (error) throw new ZtgateError('INPUT_YAML', describeYamlError(error, text, name));
     const value: unknown = document.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
-    const start = document.range?.[0] ?? 0;
-    out.push({ value, index, line: text.slice(0, start).split('\n').length });
+    out.push({ value, index, line: lineCounter.linePos(document.range?.[0] ?? 0).line });
   });
   return out;
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { buildApp } from '../app.js';
 import { parseDuration, ConfigNode } from '../config/reader.js';
 import { ConfigStore, resolveConfigPath } from '../config/store.js';
@@ -9,9 +9,8 @@ import { Metrics } from '../http/metrics.js';
 import { LoadShedder } from '../http/load-shedding.js';
 import { auditObserver } from '../http/audit-observer.js';
 import { createAuditSink, type AuditSink } from '../audit/sink.js';
-import { InformerNamespaceSource } from '../kube/namespace-informer.js';
-import { ClusterRuleSource } from '../kube/rule-informer.js';
-import { inClusterCertificateManager, inClusterIdentity } from '../kube/certs/in-cluster.js';
+// @kubernetes/client-node costs ~75 MB of RSS: the kube modules are imported only when a cluster is watched or certificates are managed.
+import type { InformerNamespaceSource } from '../kube/namespace-informer.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
 import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
@@ -95,10 +94,13 @@ Examples:
     metrics.ruleLoadErrors.set(store.current.rules.loadErrors.length);
     for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
 
-    const kubeConfig = clusterConfig(values['kubeconfig'], io.env);
+    const kubeConfig = await clusterConfig(values['kubeconfig'], io.env);
     const certificates = await certificateSource(values, logger, io.env, kubeConfig, metrics);
-    const namespaces = kubeConfig ? startInformer(new InformerNamespaceSource(kubeConfig, logger), logger) : loadNamespaceFile(values.namespaces);
-    const clusterRules = kubeConfig ? startInformer(new ClusterRuleSource(kubeConfig, logger), logger) : undefined;
+    const informer: InformerNamespaceSource | undefined = kubeConfig
+      ? startInformer(new (await import('../kube/namespace-informer.js')).InformerNamespaceSource(kubeConfig, logger), logger)
+      : undefined;
+    const namespaces = informer ?? loadNamespaceFile(values.namespaces);
+    const clusterRules = kubeConfig ? startInformer(new (await import('../kube/rule-informer.js')).ClusterRuleSource(kubeConfig, logger), logger) : undefined;
     const currentConfig = clusterRules ? () => clusterRules.effective(store.current) : () => store.current;
     const shedder = new LoadShedder();
     const { app, startDraining, readiness } = buildApp({
@@ -147,7 +149,7 @@ Examples:
     shedder.close();
     await audit.close();
     certificates.close();
-    if (namespaces instanceof InformerNamespaceSource) await namespaces.stop();
+    await informer?.stop();
     await clusterRules?.stop();
     logger.info('stopped');
     return 0;
@@ -183,6 +185,7 @@ async function certificateSource(
 ): Promise<CertificateSource> {
   if (values['manage-certs']) {
     // The CA and serving certificate live in Secrets; one replica creates them, the others adopt them.
+    const { inClusterCertificateManager, inClusterIdentity } = await import('../kube/certs/in-cluster.js');
     const manager = inClusterCertificateManager({
       ...inClusterIdentity(env),
       logger,
@@ -208,8 +211,9 @@ async function certificateSource(
 }
 
 /** A kubeconfig when ztgate should watch the cluster: --kubeconfig, or the in-cluster config in a Pod. */
-function clusterConfig(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): KubeConfig | undefined {
+async function clusterConfig(kubeconfig: string | undefined, env: NodeJS.ProcessEnv): Promise<KubeConfig | undefined> {
   if (!kubeconfig && !env['KUBERNETES_SERVICE_HOST']) return undefined;
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
   if (kubeconfig) config.loadFromFile(kubeconfig);
   else config.loadFromCluster();

@@ -5,7 +5,9 @@ import type { Facts } from '../engine/types.js';
 import { asObject, stringMap, type JsonObject } from '../util/json.js';
 import { decideInjection } from './decision.js';
 import { applyIdentity } from './identity.js';
-import { injectPod } from './inject.js';
+import { A } from './annotations.js';
+import { cloneJson } from './clone.js';
+import { injectOwnedPod } from './inject.js';
 import { workloadOfPod } from './owner.js';
 import { AnnotationError } from './validate.js';
 
@@ -50,7 +52,8 @@ export function mutateObject(ctx: MutationContext): MutationResult {
   const original = request.object;
   const namespace = request.namespace || (asObject(original['metadata'])?.['namespace'] as string | undefined) || '';
   try {
-    let pod = structuredClone(original);
+    let pod = cloneJson(original);
+    let changed = false;
     {
       const metadata = asObject(pod['metadata']);
       const decision = decideInjection(
@@ -67,11 +70,13 @@ export function mutateObject(ctx: MutationContext): MutationResult {
       );
       result.auditAnnotations[INJECTION_AUDIT_KEY] = `${decision.inject ? 'injected' : 'skipped'}: ${decision.reason}`;
       if (decision.inject) {
-        pod = injectPod({ pod, namespace, workload: workloadOfPod(pod, namespace), config: config.injection });
+        // An injection writes the status annotation, so a Pod without one is certainly changed.
+        changed = !Object.hasOwn(asObject(metadata?.['annotations']) ?? {}, A.status);
+        pod = injectOwnedPod({ pod, namespace, workload: workloadOfPod(pod, namespace), config: config.injection });
       }
     }
     if (ctx.protectedNamespace) applyIdentity(pod, namespace, config.injection.trustDomain);
-    if (!isDeepStrictEqual(pod, original)) result.mutated = pod;
+    if (changed || !isDeepStrictEqual(pod, original)) result.mutated = pod;
     return result;
   } catch (error) {
     if (error instanceof AnnotationError) {

@@ -107,6 +107,11 @@ const TYPES: Record<string, Field[]> = {
   Prober: [f('httpGet', 'HTTPGetAction'), f('tcpSocket', 'TCPSocketAction'), f('grpc', 'GRPCAction'), opt('timeoutSeconds')],
 };
 
+/** Each type's field names, for telling its unknown fields apart. */
+const KNOWN: Record<string, ReadonlySet<string>> = Object.fromEntries(
+  Object.entries(TYPES).map(([type, fields]) => [type, new Set(fields.map((field) => field.name))]),
+);
+
 function isEmpty(value: JsonValue | undefined): boolean {
   if (value === undefined || value === null || value === '' || value === 0 || value === false) return true;
   if (Array.isArray(value)) return value.length === 0;
@@ -132,24 +137,27 @@ export function goShape(value: JsonObject, type: string): JsonObject {
   const fields = TYPES[type];
   if (!fields) return value;
   const out: JsonObject = {};
-  const known = new Set<string>();
+  const grpc = type === 'GRPCAction';
   for (const field of fields) {
-    known.add(field.name);
-    if (!Object.hasOwn(value, field.name)) {
-      if (field.always) out[field.name] = {};
+    const name = field.name;
+    const raw = value[name];
+    if (raw === undefined && !Object.hasOwn(value, name)) {
+      if (field.always) out[name] = {};
       continue;
     }
-    const raw = value[field.name]!;
     if (raw === null) {
-      if (type === 'GRPCAction' && field.name === 'service') out[field.name] = null;
+      if (grpc && name === 'service') out[name] = null;
       continue;
     }
     if (field.omitEmpty && isEmpty(raw)) continue;
-    out[field.name] = shapeValue(raw, field.type);
+    out[name] = field.type === undefined && typeof raw !== 'object' ? raw! : shapeValue(raw!, field.type);
   }
-  if (type === 'GRPCAction' && !Object.hasOwn(out, 'service')) out['service'] = null;
-  for (const [key, raw] of Object.entries(value)) {
-    if (!known.has(key) && raw !== null) out[key] = raw;
+  if (grpc && !Object.hasOwn(out, 'service')) out['service'] = null;
+  const known = KNOWN[type]!;
+  for (const key of Object.keys(value)) {
+    if (known.has(key)) continue;
+    const raw = value[key]!;
+    if (raw !== null) out[key] = raw;
   }
   return out;
 }

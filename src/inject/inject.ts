@@ -2,15 +2,16 @@ import { asArray, asObject, isJsonObject, stringMap, type JsonObject } from '../
 import { A, INIT, L, PROXY, VALIDATION } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { namesOf, containersOf, findContainer, findSidecar, moveContainer, setContainers, specOf } from './containers.js';
+import { cloneJson } from './clone.js';
 import { goShape } from './goshape.js';
 import { adjustInitContainerUser, reapplyOverrides, userProxy, type TemplateNames } from './overrides.js';
 import type { Workload } from './owner.js';
 import { applyProbeRewrite } from './probes.js';
 import { applyPrometheusMerge } from './prometheus.js';
 import { holdFromProxyConfig, interceptionModeFromProxyConfig, parseProxyConfig, type ProxyConfig } from './proxyconfig.js';
-import { strategicMergePod } from './smp.js';
+import { canMergeNewItems, mergeNewItems, strategicMergePod } from './smp.js';
 import { reinsertOverrides, statusAnnotation, stripPod } from './strip.js';
-import { renderTemplate } from './template.js';
+import { templateFor } from './template-cache.js';
 import { validateAnnotations } from './validate.js';
 
 /**
@@ -89,25 +90,65 @@ function moveUserProxy(pod: JsonObject, native: boolean): JsonObject {
 
 /** Injects the sidecar; throws AnnotationError when the Pod's annotations are invalid. */
 export function injectPod(request: InjectionRequest): JsonObject {
+  return injectOwnedPod({ ...request, pod: cloneJson(request.pod) });
+}
+
+/**
+ * A user container named like an injected one is an override (overrides.ts), and recorded overrides
+ * come back on re-injection: without either, re-applying overrides has nothing to do.
+ */
+function hasOverrides(pod: JsonObject, injected: TemplateNames): boolean {
+  if (Object.hasOwn(asObject(asObject(pod['metadata'])?.['annotations']) ?? {}, A.overrides)) return true;
+  const names = new Set([...injected.containers, ...injected.initContainers]);
+  return [...containersOf(pod, 'containers'), ...containersOf(pod, 'initContainers')].some((c) => names.has(String(c['name'])));
+}
+
+export interface InjectOptions {
+  /**
+   * The shortcuts for a first injection (default on): a cached template, merged into the Pod in place
+   * with its containers already in Go's shape. Off, every Pod takes the general path; tests compare the two.
+   */
+  shortcuts?: boolean;
+}
+
+/**
+ * injectPod for a Pod the caller owns (the admission path's copy), which it reuses: on a first
+ * injection without overrides, the rendered template is merged into it in place. Whatever is read from
+ * the Pod as the user sent it is read before that merge.
+ */
+export function injectOwnedPod(request: InjectionRequest, options: InjectOptions = {}): JsonObject {
+  const shortcuts = options.shortcuts ?? true;
   const { pod, config } = request;
   const annotations = stringMap(asObject(pod['metadata'])?.['annotations']);
   validateAnnotations(annotations);
   const proxyConfig: ProxyConfig = parseProxyConfig(annotations[A.proxyConfig]);
 
   const stripped = reinsertOverrides(stripPod(pod, config.statusPort));
-  const rendered = renderTemplate({ pod: stripped, workload: request.workload, proxyConfig, config });
-  const templateSpec = asObject(rendered.patch['spec']) ?? {};
+  const template = templateFor({ pod: stripped, workload: request.workload, proxyConfig, config }, shortcuts);
+  const templateSpec = asObject(template.patch['spec']) ?? {};
   const injected: TemplateNames = {
     containers: namesOf(templateSpec['containers']),
     initContainers: namesOf(templateSpec['initContainers']),
   };
+  const volumeNames = namesOf(templateSpec['volumes']);
+  const user = userProxy(pod);
+  const env = clusterEnv(pod, config);
 
-  let merged = strategicMergePod(moveUserProxy(pod, injected.initContainers.includes(PROXY)), rendered.patch);
-  merged = reapplyOverrides(merged, pod, injected);
+  const base = moveUserProxy(pod, injected.initContainers.includes(PROXY));
+  // The shaped containers stay in Go's shape through what follows: it only adds env entries with
+  // values, reorders lists and, for application containers, rewrites probes.
+  const inPlace = shortcuts && base === pod && !hasOverrides(pod, injected) && canMergeNewItems(pod, template.shapedPatch);
+  let merged: JsonObject;
+  if (inPlace) {
+    mergeNewItems(pod, cloneJson(template.shapedPatch));
+    merged = pod;
+  } else {
+    merged = reapplyOverrides(strategicMergePod(base, template.patch), pod, injected);
+  }
   const tproxy = interceptionModeFromProxyConfig(proxyConfig) === 'TPROXY';
-  adjustInitContainerUser(merged, userProxy(pod), tproxy);
+  adjustInitContainerUser(merged, user, tproxy);
 
-  overwriteClusterEnv(merged, clusterEnv(pod, config));
+  overwriteClusterEnv(merged, env);
   const prometheusEnv = applyPrometheusMerge(merged, config.statusPort, config.prometheusMerge);
   const sidecar = findSidecar(merged);
   if (prometheusEnv && sidecar) sidecar['env'] = [...asArray(sidecar['env']), prometheusEnv];
@@ -115,17 +156,17 @@ export function injectPod(request: InjectionRequest): JsonObject {
 
   const metadata = (merged['metadata'] = asObject(merged['metadata']) ?? {});
   const labels = (metadata['labels'] = asObject(metadata['labels']) ?? {});
-  const network = clusterEnv(pod, config)['ISTIO_META_NETWORK'];
+  const network = env['ISTIO_META_NETWORK'];
   if (network) labels[L.network] = network;
   const podAnnotations = (metadata['annotations'] = asObject(metadata['annotations']) ?? {});
   podAnnotations[A.status] = statusAnnotation({
     initContainers: injected.initContainers,
     containers: injected.containers,
-    volumes: namesOf(templateSpec['volumes']),
+    volumes: volumeNames,
     imagePullSecrets: [],
     revision: config.revision,
   });
   reorder(merged, holdFromProxyConfig(proxyConfig) || config.holdApplicationUntilProxyStarts);
-  normalizeInjected(merged, injected);
+  if (!inPlace) normalizeInjected(merged, injected);
   return merged;
 }

@@ -1,5 +1,6 @@
 import { asArray, asObject, isJsonObject, stringMap, type JsonObject, type JsonValue } from '../util/json.js';
 import { A, INIT, PROXY, VALIDATION } from './annotations.js';
+import { cloneJson } from './clone.js';
 import { containersOf, findSidecar } from './containers.js';
 import { goJson, goShape } from './goshape.js';
 import { parseGoBool } from './validate.js';
@@ -39,7 +40,7 @@ function proberOf(handler: JsonObject | undefined, withTimeout: boolean): JsonOb
   for (const kind of ['httpGet', 'tcpSocket', ...(withTimeout ? ['grpc'] : [])]) {
     const action = asObject(handler[kind]);
     if (!action) continue;
-    const prober: JsonObject = { [kind]: structuredClone(action) };
+    const prober: JsonObject = { [kind]: cloneJson(action) };
     const timeout = handler['timeoutSeconds'];
     if (withTimeout && timeout !== undefined) prober['timeoutSeconds'] = timeout;
     return prober;

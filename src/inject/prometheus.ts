@@ -14,8 +14,18 @@ const SCRAPE = 'prometheus_io_scrape';
 const PORT = 'prometheus_io_port';
 const PATH = 'prometheus_io_path';
 
+/** Annotation keys already sanitised: the same few keys are looked up several times per Pod. */
+const sanitized = new Map<string, string>();
+const REMEMBERED = 512;
+
 function sanitize(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_');
+  let out = sanitized.get(name);
+  if (out === undefined) {
+    out = name.replace(/[^a-zA-Z0-9_]/g, '_');
+    if (sanitized.size >= REMEMBERED) sanitized.clear();
+    sanitized.set(name, out);
+  }
+  return out;
 }
 
 function find(annotations: JsonObject, sanitized: string): string | undefined {

@@ -80,8 +80,20 @@ function binary(value: bigint): string {
   return `${amount}${suffix}`;
 }
 
+/** Texts already canonicalised: every injection canonicalises the same few resource values. */
+const canonical = new Map<string, string | undefined>();
+const REMEMBERED = 256;
+
 /** The canonical text of a quantity, or undefined when `text` is not a valid Kubernetes quantity. */
 export function canonicalQuantity(text: string): string | undefined {
+  if (canonical.has(text)) return canonical.get(text);
+  const result = computeCanonical(text);
+  if (canonical.size >= REMEMBERED) canonical.clear();
+  canonical.set(text, result);
+  return result;
+}
+
+function computeCanonical(text: string): string | undefined {
   const parsed = parse(text.trim());
   if (!parsed) return undefined;
   const { negative, mantissa, exponent } = parsed;

@@ -105,3 +105,65 @@ function mergeObject(original: JsonObject, patch: JsonObject, path: string): Jso
 export function strategicMergePod(original: JsonObject, patch: JsonObject): JsonObject {
   return structuredClone(mergeObject(original, patch, ''));
 }
+
+/** The merged maps and lists of a rendered sidecar template, and nothing else. */
+const PATCH_SHAPE: Record<string, readonly string[]> = { metadata: ['labels', 'annotations'], spec: ['initContainers', 'containers', 'volumes'] };
+
+function namedItems(list: unknown): Set<unknown> | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const names = new Set<unknown>();
+  for (const item of list) {
+    if (!isJsonObject(item) || !Object.hasOwn(item, 'name')) return undefined;
+    names.add(item['name']);
+  }
+  return names;
+}
+
+/**
+ * Whether mergeNewItems(pod, patch) gives what strategicMergePod would: a patch shaped like the rendered
+ * template (string labels and annotations; spec initContainers, containers and volumes) whose list
+ * items, all named, are all new to the Pod, whose own list items are all named too. The strategic
+ * merge then only sets the map entries and puts the patch items first in each list.
+ */
+export function canMergeNewItems(pod: JsonObject, patch: JsonObject): boolean {
+  for (const [section, value] of Object.entries(patch)) {
+    const fields = PATCH_SHAPE[section];
+    const target = pod[section];
+    if (!fields || !isJsonObject(value) || !isJsonObject(target)) return false;
+    for (const [field, patchValue] of Object.entries(value)) {
+      if (!fields.includes(field)) return false;
+      const current = target[field];
+      if (section === 'metadata') {
+        if (!isJsonObject(patchValue) || (current !== undefined && !isJsonObject(current))) return false;
+        if (!Object.values(patchValue).every((entry) => typeof entry === 'string')) return false;
+        continue;
+      }
+      const added = namedItems(patchValue);
+      if (!added || added.size !== (patchValue as JsonValue[]).length) return false;
+      if (current === undefined) continue;
+      const existing = namedItems(current);
+      if (!existing) return false;
+      for (const name of existing) if (added.has(name)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * strategicMergePod's result for a patch canMergeNewItems accepted, made in place in a Pod the caller
+ * owns without walking and copying the whole Pod. The patch's objects move into the Pod.
+ */
+export function mergeNewItems(pod: JsonObject, patch: JsonObject): void {
+  for (const [section, value] of Object.entries(patch) as [string, JsonObject][]) {
+    const target = pod[section] as JsonObject;
+    for (const [field, patchValue] of Object.entries(value)) {
+      const current = target[field];
+      if (section === 'metadata') {
+        const map = isJsonObject(current) ? current : (target[field] = {});
+        for (const [key, entry] of Object.entries(patchValue as JsonObject)) map[key] = entry;
+      } else {
+        target[field] = Array.isArray(current) ? [...(patchValue as JsonValue[]), ...current] : patchValue;
+      }
+    }
+  }
+}

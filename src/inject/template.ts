@@ -137,7 +137,7 @@ function initContainer(ctx: Ctx): JsonObject {
   if (config.imagePullPolicy) container['imagePullPolicy'] = config.imagePullPolicy;
   const metadata = proxyMetadata(ctx.input.proxyConfig);
   if (Object.keys(metadata).length > 0) container['env'] = metadataEnv(metadata);
-  container['resources'] = ctx.resources;
+  container['resources'] = resources(ctx.annotations, ctx.config);
   container['securityContext'] = {
     allowPrivilegeEscalation: false,
     privileged: false,
@@ -272,7 +272,7 @@ function proxyContainer(ctx: Ctx): JsonObject {
   proxyProbes(ctx, container);
   container['securityContext'] = proxySecurityContext(ctx);
   if (ctx.native) container['restartPolicy'] = 'Always';
-  container['resources'] = ctx.resources;
+  container['resources'] = resources(ctx.annotations, ctx.config);
   container['volumeMounts'] = proxyMounts(ctx);
   return container;
 }
@@ -318,7 +318,6 @@ interface Ctx {
   mode: string;
   native: boolean;
   hold: boolean;
-  resources: JsonObject;
 }
 
 function labelsPatch(labels: Record<string, string>, workload: Workload): JsonObject {
@@ -356,7 +355,6 @@ export function renderTemplate(input: TemplateInput): RenderedTemplate {
     mode: interceptionMode(annotations, interceptionModeFromProxyConfig(proxyConfig)),
     native,
     hold: (holdFromProxyConfig(proxyConfig) || config.holdApplicationUntilProxyStarts) && !native,
-    resources: resources(annotations, config),
   };
   const initContainers: JsonValue[] = ctx.mode === 'NONE' ? [] : [initContainer(ctx)];
   const proxy = proxyContainer(ctx);

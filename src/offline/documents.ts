@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from '../util/json.js';
-import type { ParsedDocument } from '../cli/input.js';
+import type { ParsedDocument } from './plain-yaml.js';
 
 export interface ManifestObject {
   file: string;

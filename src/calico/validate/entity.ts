@@ -1,5 +1,5 @@
 import { isCatchAll, isStrictlyMasked, parseNetwork, type IpNetwork } from '../ip.js';
-import { checkSelector, parsePort, type Port } from './fields.js';
+import { checkSelector, parsePort, type GlobalUse, type Port } from './fields.js';
 import { describeValue, type Issues } from './issues.js';
 import { isDnsSubdomain } from './names.js';
 
@@ -8,32 +8,51 @@ function present(value: unknown): boolean {
   return !Array.isArray(value) || value.length > 0;
 }
 
-function stringList(value: unknown, path: string, issues: Issues): string[] {
+// Paths are built only for an issue: a policy has hundreds of valid fields, and building every
+// field's path up front made most of the garbage of a review.
+
+function stringList(value: unknown, path: string, field: string, issues: Issues): readonly string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
-    issues.add(path, 'must be a list of strings');
+    issues.add(`${path}.${field}`, 'must be a list of strings');
     return [];
   }
   return value as string[];
 }
 
+/** A port or net of the entity rule, located by its field and index. */
+export interface EntityItem {
+  field: string;
+  index: number;
+}
+
 /** What the rule-level checks need from an entity rule once its own fields are validated. */
 export interface EntitySummary {
-  ports: { path: string; port: Port }[];
-  nets: { field: string; path: string; network: IpNetwork }[];
+  /** The entity rule's own path: `spec.ingress[0].source`. */
+  path: string;
+  ports: (EntityItem & { port: Port })[];
+  nets: (EntityItem & { network: IpNetwork })[];
   services: boolean;
+}
+
+/** `spec.ingress[0].source.nets[1]` */
+export function itemPath(summary: EntitySummary, item: EntityItem): string {
+  return `${summary.path}.${item.field}[${item.index}]`;
 }
 
 function checkNets(entity: Record<string, unknown>, path: string, issues: Issues, summary: EntitySummary): void {
   for (const field of ['nets', 'notNets'] as const) {
-    stringList(entity[field], `${path}.${field}`, issues).forEach((text, i) => {
-      const at = `${path}.${field}[${i}]`;
+    const list = stringList(entity[field], path, field, issues);
+    for (let index = 0; index < list.length; index++) {
+      const text = list[index]!;
       const network = parseNetwork(text, false);
-      if (!network) issues.add(at, `${describeValue(text)} is not a CIDR such as 10.0.0.0/8`);
-      else if (!isStrictlyMasked(network)) issues.add(at, `${describeValue(text)} has host bits set after the /${network.prefix} prefix`);
-      else if (field === 'notNets' && isCatchAll(network)) issues.add(at, `catch-all ${describeValue(text)} in notNets matches no traffic`);
-      else summary.nets.push({ field, path: at, network });
-    });
+      let problem: string | undefined;
+      if (!network) problem = `${describeValue(text)} is not a CIDR such as 10.0.0.0/8`;
+      else if (!isStrictlyMasked(network)) problem = `${describeValue(text)} has host bits set after the /${network.prefix} prefix`;
+      else if (field === 'notNets' && isCatchAll(network)) problem = `catch-all ${describeValue(text)} in notNets matches no traffic`;
+      else summary.nets.push({ field, index, network });
+      if (problem !== undefined) issues.add(`${path}.${field}[${index}]`, problem);
+    }
   }
 }
 
@@ -45,12 +64,11 @@ function checkPorts(entity: Record<string, unknown>, path: string, issues: Issue
       issues.add(`${path}.${field}`, 'must be a list of ports');
       continue;
     }
-    value.forEach((item: unknown, i) => {
-      const at = `${path}.${field}[${i}]`;
-      const port = parsePort(item);
-      if (typeof port === 'string') issues.add(at, port);
-      else summary.ports.push({ path: at, port });
-    });
+    for (let index = 0; index < value.length; index++) {
+      const port = parsePort(value[index]);
+      if (typeof port === 'string') issues.add(`${path}.${field}[${index}]`, port);
+      else summary.ports.push({ field, index, port });
+    }
   }
 }
 
@@ -87,22 +105,27 @@ function checkServiceAccounts(entity: Record<string, unknown>, path: string, iss
     return;
   }
   const match = accounts as Record<string, unknown>;
-  stringList(match['names'], `${at}.names`, issues);
-  checkSelector(match['selector'], `${at}.selector`, issues, 'allowed');
+  stringList(match['names'], at, 'names', issues);
+  selectorField(match, at, 'selector', issues, 'allowed');
+}
+
+function selectorField(entity: Record<string, unknown>, path: string, field: string, issues: Issues, global?: GlobalUse): void {
+  const value = entity[field];
+  if (value !== undefined && value !== null) checkSelector(value, `${path}.${field}`, issues, global);
 }
 
 /** Calico's EntityRule checks (a rule's source or destination) apart from those needing the rule. */
 export function validateEntityRule(value: unknown, path: string, issues: Issues): EntitySummary {
-  const summary: EntitySummary = { ports: [], nets: [], services: false };
+  const summary: EntitySummary = { path, ports: [], nets: [], services: false };
   if (value === undefined || value === null) return summary;
   if (typeof value !== 'object' || Array.isArray(value)) {
     issues.add(path, 'must be a map');
     return summary;
   }
   const entity = value as Record<string, unknown>;
-  checkSelector(entity['selector'], `${path}.selector`, issues);
-  checkSelector(entity['notSelector'], `${path}.notSelector`, issues, 'allowed');
-  checkSelector(entity['namespaceSelector'], `${path}.namespaceSelector`, issues, 'alone');
+  selectorField(entity, path, 'selector', issues);
+  selectorField(entity, path, 'notSelector', issues, 'allowed');
+  selectorField(entity, path, 'namespaceSelector', issues, 'alone');
   checkServiceAccounts(entity, path, issues);
   checkServices(entity, path, issues);
   checkNets(entity, path, issues, summary);

@@ -11,7 +11,12 @@ const PORT_PROTOCOLS = new Set([6, 17, 132]);
 export type Protocol = { name: string; number: number; numeric: boolean };
 
 function isDigits(text: string): boolean {
-  return text.length > 0 && [...text].every((ch) => ch >= '0' && ch <= '9');
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
 }
 
 /** Calico's numorstring.Protocol: a name from a fixed, case-sensitive list or a number 1-255. */

@@ -1,4 +1,4 @@
-import { validateEntityRule, type EntitySummary } from './entity.js';
+import { itemPath, validateEntityRule, type EntitySummary } from './entity.js';
 import { checkHttpMatch, checkIcmp, parseProtocol, protocolSupportsPorts, type Protocol } from './fields.js';
 import { describeValue, type Issues } from './issues.js';
 import { isQualifiedName } from './names.js';
@@ -44,26 +44,31 @@ function checkIcmpProtocol(rule: Record<string, unknown>, path: string, issues: 
   }
 }
 
-function checkPortsAgainstProtocol(entities: EntitySummary[], protocol: Protocol | undefined, issues: Issues): void {
-  for (const { path, port } of entities.flatMap((entity) => entity.ports)) {
-    if (protocol === undefined && port.kind === 'number') {
-      issues.add(path, 'numeric ports and port ranges need protocol TCP, UDP or SCTP');
-    } else if (protocol !== undefined && !protocolSupportsPorts(protocol)) {
-      issues.add(path, `protocol ${protocol.name} has no ports; ports need protocol TCP, UDP or SCTP`);
+function checkPortsAgainstProtocol(entities: readonly EntitySummary[], protocol: Protocol | undefined, issues: Issues): void {
+  for (const entity of entities) {
+    for (const item of entity.ports) {
+      if (protocol === undefined && item.port.kind === 'number') {
+        issues.add(itemPath(entity, item), 'numeric ports and port ranges need protocol TCP, UDP or SCTP');
+      } else if (protocol !== undefined && !protocolSupportsPorts(protocol)) {
+        issues.add(itemPath(entity, item), `protocol ${protocol.name} has no ports; ports need protocol TCP, UDP or SCTP`);
+      }
     }
   }
 }
 
 /** One IP family per rule, and the one ipVersion names. */
-function checkNetFamilies(entities: EntitySummary[], version: number | undefined, issues: Issues): void {
+function checkNetFamilies(entities: readonly EntitySummary[], version: number | undefined, issues: Issues): void {
   let first: 4 | 6 | undefined;
-  for (const { path, network } of entities.flatMap((entity) => entity.nets)) {
-    if (version !== undefined && network.version !== version) {
-      issues.add(path, `IPv${network.version} network in a rule with ipVersion ${version}`);
-    } else if (first !== undefined && network.version !== first) {
-      issues.add(path, 'the rule mixes IPv4 and IPv6 networks');
+  for (const entity of entities) {
+    for (const item of entity.nets) {
+      const { network } = item;
+      if (version !== undefined && network.version !== version) {
+        issues.add(itemPath(entity, item), `IPv${network.version} network in a rule with ipVersion ${version}`);
+      } else if (first !== undefined && network.version !== first) {
+        issues.add(itemPath(entity, item), 'the rule mixes IPv4 and IPv6 networks');
+      }
+      first ??= network.version;
     }
-    first ??= network.version;
   }
 }
 
@@ -126,10 +131,10 @@ export function validateRule(value: unknown, path: string, issues: Issues, conte
   const version = checkIpVersion(rule, path, issues);
   const protocol = protocolField(rule, 'protocol', path, issues);
   const notProtocol = protocolField(rule, 'notProtocol', path, issues);
-  checkIcmp(rule['icmp'], `${path}.icmp`, issues);
-  checkIcmp(rule['notICMP'], `${path}.notICMP`, issues);
+  if (rule['icmp'] !== undefined && rule['icmp'] !== null) checkIcmp(rule['icmp'], `${path}.icmp`, issues);
+  if (rule['notICMP'] !== undefined && rule['notICMP'] !== null) checkIcmp(rule['notICMP'], `${path}.notICMP`, issues);
   checkIcmpProtocol(rule, path, issues, [protocol, notProtocol], version);
-  const entities = ['source', 'destination'].map((side) => validateEntityRule(rule[side], `${path}.${side}`, issues));
+  const entities = [validateEntityRule(rule['source'], `${path}.source`, issues), validateEntityRule(rule['destination'], `${path}.destination`, issues)];
   checkPortsAgainstProtocol(entities, protocol, issues);
   checkNetFamilies(entities, version, issues);
   checkHttp(rule, path, issues, protocol, context);

@@ -12,7 +12,14 @@ export const MAX_PATTERN_LENGTH = 2000;
 interface Compiled {
   regex: RE2JS;
   pike?: PikeMatcher;
+  matcher?: { test(text: string): boolean };
+  /** Results for short texts: matching is a pure function, and the same names come back review after review. */
+  results?: Map<string, boolean>;
 }
+
+/** Bounds the results kept: at most 500 patterns × 32 texts of 128 characters, about 4 MB. */
+const REMEMBERED_TEXT_LENGTH = 128;
+const REMEMBERED_RESULTS = 32;
 
 const cache = new LruCache<string, Compiled>(500);
 
@@ -37,14 +44,23 @@ function compileUncached(pattern: string): Compiled {
 /** The `re2` option of celEnv: `matches` through the same cache. */
 export const cachingRe2 = {
   compile(pattern: string) {
-    const { regex } = compileRegex(pattern);
-    return { test: (text: string) => matches(regex, text) };
+    const compiled = compileRegex(pattern);
+    return (compiled.matcher ??= { test: (text: string) => matches(compiled, text) });
   },
 };
 
-function matches(regex: RE2JS, text: string): boolean {
+/** The charge is the same whether or not the result was remembered. */
+function matches(compiled: Compiled, text: string): boolean {
   charge(1 + Math.ceil(text.length / 256));
-  return regex.test(text);
+  if (text.length > REMEMBERED_TEXT_LENGTH) return compiled.regex.test(text);
+  const results = (compiled.results ??= new Map());
+  let result = results.get(text);
+  if (result === undefined) {
+    result = compiled.regex.test(text);
+    if (results.size >= REMEMBERED_RESULTS) results.clear();
+    results.set(text, result);
+  }
+  return result;
 }
 
 function pikeOf(compiled: Compiled): PikeMatcher {
@@ -63,7 +79,7 @@ function findAllOf(text: string, pattern: string, limit: bigint): string[] {
 
 export const regexFunctions = [
   // CEL's global form; the method form comes from celEnv's re2 option.
-  celFunc('matches', [STRING, STRING], BOOL, (text, pattern) => matches(compileRegex(pattern).regex, text)),
+  celFunc('matches', [STRING, STRING], BOOL, (text, pattern) => matches(compileRegex(pattern), text)),
   celMethod('find', STRING, [STRING], STRING, find),
   celMethod('findAll', STRING, [STRING], listType(STRING), function (pattern) {
     return findAllOf(this, pattern, -1n);

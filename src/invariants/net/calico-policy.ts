@@ -44,11 +44,26 @@ export interface ProtectedAllowRule {
   peer: PeerAnalysis;
 }
 
+/**
+ * ZT-NET-001 and 002 judge the same rules of the same review, one after the other: the analysis of
+ * the last review's context is kept and shared (a context is built per review and never changed). One
+ * slot rather than a WeakMap keyed by every context: such a WeakMap cost more in garbage collection
+ * than the analysis it saved.
+ */
+let last: { ctx: CheckContext; rules: readonly ProtectedAllowRule[] } | undefined;
+
 /** The Allow rules ZT-NET-001 and 002 judge: none unless the policy sits in a protected tier. */
-export function protectedAllowRules(ctx: CheckContext): ProtectedAllowRule[] {
+export function protectedAllowRules(ctx: CheckContext): readonly ProtectedAllowRule[] {
+  if (last?.ctx !== ctx) last = { ctx, rules: Object.freeze(analyseAllowRules(ctx)) };
+  return last.rules;
+}
+
+function analyseAllowRules(ctx: CheckContext): ProtectedAllowRule[] {
   const policy = calicoPolicyView(ctx);
   if (!policy || policy.protectedTiers.length === 0) return [];
-  return policy.rules
-    .filter((rule) => rule.action === 'Allow')
-    .map((rule) => ({ policy, rule, peer: analysePeer(rule.peer, policy.namespaced) }));
+  const rules: ProtectedAllowRule[] = [];
+  for (const rule of policy.rules) {
+    if (rule.action === 'Allow') rules.push({ policy, rule, peer: analysePeer(rule.peer, policy.namespaced) });
+  }
+  return rules;
 }

@@ -33,10 +33,36 @@ export function isPodBearing(request: AdmissionRequest): boolean {
   return isCoreOrApps(request) && Object.hasOwn(TEMPLATE_PATHS, request.kind.kind) && !request.subResource;
 }
 
+interface Memo {
+  kind: string;
+  object: JsonObject;
+  view: PodView | undefined;
+}
+
+/**
+ * The last two views built: the Pod invariants of a review ask in turn for the view of the same
+ * object (and, on UPDATE, of the old one), and a review never changes its objects (house rule).
+ * Two slots rather than a WeakMap keyed by every reviewed object: such a WeakMap cost more in
+ * garbage collection than the views it saved. At most two objects stay referenced until later reviews.
+ */
+let recent: Memo | undefined;
+let previous: Memo | undefined;
+
 /** The Pod view of a Pod or of a controller's Pod template; undefined for other objects. */
 export function podViewOf(kind: string, object: JsonObject | undefined): PodView | undefined {
-  const templatePath = TEMPLATE_PATHS[kind];
-  if (!templatePath || !object) return undefined;
+  if (!object || !Object.hasOwn(TEMPLATE_PATHS, kind)) return undefined;
+  if (recent?.object === object && recent.kind === kind) return recent.view;
+  if (previous?.object === object && previous.kind === kind) {
+    [recent, previous] = [previous, recent];
+    return recent.view;
+  }
+  const view = buildPodView(TEMPLATE_PATHS[kind]!, object);
+  previous = recent;
+  recent = { kind, object, view };
+  return view;
+}
+
+function buildPodView(templatePath: readonly string[], object: JsonObject): PodView | undefined {
   const template = templatePath.length === 0 ? object : asObject(getPath(object, ...templatePath));
   if (!template) return undefined;
   const prefix = templatePath.join('.');
@@ -44,8 +70,9 @@ export function podViewOf(kind: string, object: JsonObject | undefined): PodView
   return {
     template,
     spec: asObject(template['spec']) ?? {},
-    labels: stringMap(metadata?.['labels']),
-    annotations: stringMap(metadata?.['annotations']),
+    // Frozen because every invariant of the review shares them.
+    labels: Object.freeze(stringMap(metadata?.['labels'])),
+    annotations: Object.freeze(stringMap(metadata?.['annotations'])),
     specPath: prefix ? `${prefix}.spec` : 'spec',
     metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
   };

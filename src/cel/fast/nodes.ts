@@ -1,0 +1,359 @@
+import {
+  celError,
+  celList,
+  celMap,
+  CelScalar,
+  celType,
+  isCelError,
+  isCelList,
+  isCelMap,
+  isCelType,
+  isCelUint,
+  type CelEnv,
+  type CelError,
+  type CelResult,
+  type CelType,
+  type CelValue,
+} from '@bufbuild/cel';
+import { charge } from '../budget.js';
+import { elementsOf } from '../values.js';
+import type { Attribute, Evaluable, Frame, StringAccess } from './access.js';
+
+/**
+ * The evaluation nodes of @bufbuild/cel 0.6's planner (planner.js), one class each, with the same
+ * order of evaluation, short-circuits and error values. Comprehension variables live in frame slots
+ * instead of a chain of activations allocated per item.
+ */
+
+export type FuncGroup = NonNullable<ReturnType<CelEnv['funcs']['find']>>;
+
+/**
+ * The library merges the errors of `&&` and `||` into one carrying the others as its cause, with a
+ * class it does not export; an error it created gives access to that class.
+ */
+const CelErrorClass = Object.getPrototypeOf(celError('')).constructor as new (message: string, cause: unknown, exprId: bigint | undefined) => CelError;
+
+function mergeErrors(errors: CelError[]): CelError {
+  const [first, ...rest] = errors as [CelError, ...CelError[]];
+  return new CelErrorClass(first.message, rest, first.exprId);
+}
+
+const EMPTY_LIST = celList([]);
+const EMPTY_MAP = celMap(new Map());
+
+export class AttributeNode implements Evaluable {
+  readonly id: number;
+
+  constructor(readonly attr: Attribute) {
+    this.id = attr.id;
+  }
+
+  eval(frame: Frame): CelResult {
+    const value = this.attr.resolve(frame);
+    return value === undefined ? celError('unresolved attribute', this.id) : value;
+  }
+
+  resolve(frame: Frame): CelResult | undefined {
+    return this.attr.resolve(frame);
+  }
+}
+
+export class ConstNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    readonly value: CelValue,
+  ) {}
+
+  eval(): CelResult {
+    return this.value;
+  }
+}
+
+export class HasNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly attr: AttributeNode,
+    private readonly access: StringAccess,
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    const raw = this.attr.resolve(frame);
+    if (raw === undefined) return false;
+    if (isCelError(raw)) return raw;
+    return this.access.isPresent(raw);
+  }
+}
+
+type CelFunc = FuncGroup extends Iterable<infer F> ? F : never;
+
+/** A small code per kind of value whose overload choice depends on it; undefined for protobuf messages. */
+function kindCode(value: CelValue | undefined): number | undefined {
+  switch (typeof value) {
+    case 'undefined':
+      return 1;
+    case 'bigint':
+      return 2;
+    case 'boolean':
+      return 3;
+    case 'number':
+      return 4;
+    case 'string':
+      return 5;
+    case 'object':
+      if (value === null) return 6;
+      if (isCelList(value)) return 7;
+      if (isCelMap(value)) return 8;
+      if (isCelUint(value)) return 9;
+      if (value instanceof Uint8Array) return 10;
+      if (isCelType(value)) return 11;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+const MAX_CACHED_ARGS = 4;
+
+/** The library's isSubtypeOf: dyn, or the same kind and name of type. */
+function fits(value: CelValue, type: CelType): boolean {
+  if (type === CelScalar.DYN) return true;
+  const actual = celType(value);
+  return actual.kind === type.kind && actual.name === type.name;
+}
+
+/** The overload the library's group would call: the first whose receiver and arguments fit. */
+function overloadFor(group: FuncGroup, target: CelValue | undefined, args: CelValue[]): CelFunc | undefined {
+  for (const func of group) {
+    if ((func.target === undefined) !== (target === undefined)) continue;
+    if (target !== undefined && !fits(target, func.target!)) continue;
+    if (func.arguments.length !== args.length) continue;
+    if (args.every((arg, i) => fits(arg, func.arguments[i]!))) return func;
+  }
+  return undefined;
+}
+
+/**
+ * A function call. The overload is chosen as the library chooses it (first fit in its group's order,
+ * which depends only on the kinds of the values), and remembered for the kinds last seen.
+ */
+export class CallNode implements Evaluable {
+  private cachedKey = -1;
+  private cachedFunc: CelFunc | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly name: string,
+    private readonly target: Evaluable | undefined,
+    private readonly func: FuncGroup | undefined,
+    private readonly args: Evaluable[],
+  ) {}
+
+  private keyOf(target: CelValue | undefined, values: CelValue[]): number {
+    if (values.length > MAX_CACHED_ARGS) return -1;
+    let key = kindCode(target);
+    if (key === undefined) return -1;
+    for (const value of values) {
+      const code = kindCode(value);
+      if (code === undefined) return -1;
+      key = key * 16 + code;
+    }
+    return key * 8 + values.length;
+  }
+
+  private dispatch(group: FuncGroup, target: CelValue | undefined, values: CelValue[]): CelResult | undefined {
+    const key = this.keyOf(target, values);
+    if (key < 0) return group.call(this.id, target, values);
+    if (key !== this.cachedKey) {
+      this.cachedFunc = overloadFor(group, target, values);
+      this.cachedKey = key;
+    }
+    return this.cachedFunc?.call(this.id, target, values);
+  }
+
+  eval(frame: Frame): CelResult {
+    if (this.func === undefined) return celError(`unbound function: ${this.name}`, this.id);
+    const target = this.target?.eval(frame);
+    if (isCelError(target)) return target;
+    const values: CelValue[] = [];
+    for (const arg of this.args) {
+      const value = arg.eval(frame);
+      if (isCelError(value)) return value;
+      values.push(value);
+    }
+    const result = this.dispatch(this.func, target, values);
+    if (result !== undefined) return result;
+    const receiver = target !== undefined ? `${String(celType(target))}.` : '';
+    const types = values.map((value) => celType(value).name).join(', ');
+    return celError(`found no matching overload for '${this.name}' applied to '${receiver}(${types})'`, this.id);
+  }
+}
+
+/**
+ * The loop tick (env.ts) without the function-table dispatch: the argument first, then one step
+ * charged, a spent budget becoming this call's error, as the library's call would make it.
+ */
+export class TickNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly arg: Evaluable,
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    const value = this.arg.eval(frame);
+    if (isCelError(value)) return value;
+    try {
+      charge(1);
+    } catch (error) {
+      return celError(error, this.id);
+    }
+    return value;
+  }
+}
+
+export class ListNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly elements: Evaluable[],
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    if (this.elements.length === 0) return EMPTY_LIST;
+    const values: CelValue[] = [];
+    for (const element of this.elements) {
+      const value = element.eval(frame);
+      if (isCelError(value)) return value;
+      values.push(value);
+    }
+    return celList(values);
+  }
+}
+
+type MapKey = bigint | string | boolean | CelValue;
+
+export class MapNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly keys: Evaluable[],
+    private readonly values: Evaluable[],
+  ) {}
+
+  private keyOrError(key: CelResult): CelResult {
+    switch (typeof key) {
+      case 'boolean':
+      case 'bigint':
+      case 'string':
+        return key;
+      case 'object':
+        return isCelUint(key) ? key : this.unsupportedKey();
+      case 'number':
+        return Number.isInteger(key) ? BigInt(key) : this.unsupportedKey();
+      default:
+        return this.unsupportedKey();
+    }
+  }
+
+  private unsupportedKey(): CelError {
+    return celError('unsupported key type', this.id);
+  }
+
+  eval(frame: Frame): CelResult {
+    if (this.keys.length === 0) return EMPTY_MAP;
+    const entries = new Map<MapKey, CelValue>();
+    for (let i = 0; i < this.keys.length; i++) {
+      const key = this.keyOrError(this.keys[i]!.eval(frame));
+      if (isCelError(key)) return key;
+      const value = this.values[i]!.eval(frame);
+      if (isCelError(value)) return value;
+      if (i > 0 && entries.has(key)) return celError(`map key conflict: ${String(key)}`, this.id);
+      if (typeof key === 'number' && !Number.isInteger(key)) return this.unsupportedKey();
+      entries.set(key, value);
+    }
+    return celMap(entries as Map<bigint | string | boolean, CelValue>);
+  }
+}
+
+export class FoldNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly accuSlot: number,
+    private readonly iterSlot: number,
+    private readonly iterRange: Evaluable,
+    private readonly accuInit: Evaluable,
+    private readonly condition: Evaluable,
+    private readonly step: Evaluable,
+    private readonly result: Evaluable,
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    const accuInit = this.accuInit.eval(frame);
+    if (isCelError(accuInit)) return accuInit;
+    const slots = frame.slots;
+    slots[this.accuSlot] = accuInit;
+    const range = this.iterRange.eval(frame);
+    if (isCelError(range)) return range;
+    let items: readonly unknown[];
+    if (isCelMap(range)) items = Array.from(range.keys());
+    else if (isCelList(range)) items = elementsOf(range) ?? Array.from(range);
+    else return celError(`type mismatch: iterable vs ${String(celType(range))}`, this.id);
+    for (const item of items) {
+      if (isCelError(item)) return item;
+      slots[this.iterSlot] = item as CelValue;
+      const condition = this.condition.eval(frame);
+      if (isCelError(condition)) return condition;
+      if (condition !== true) break;
+      slots[this.accuSlot] = this.step.eval(frame);
+    }
+    return this.result.eval(frame);
+  }
+}
+
+export class AndNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly args: Evaluable[],
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    let errors: CelError[] | undefined;
+    for (const arg of this.args) {
+      const value = arg.eval(frame);
+      if (typeof value === 'boolean') {
+        if (!value) return false;
+        continue;
+      }
+      (errors ??= []).push(isCelError(value) ? value : celError(`type mismatch: expected bool, got ${String(celType(value))}`, this.id));
+    }
+    return errors ? mergeErrors(errors) : true;
+  }
+}
+
+export class OrNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly args: Evaluable[],
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    let errors: CelError[] | undefined;
+    for (const arg of this.args) {
+      const value = arg.eval(frame);
+      if (typeof value === 'boolean') {
+        if (value) return true;
+        continue;
+      }
+      (errors ??= []).push(isCelError(value) ? value : celError(`type mismatch: expected bool, got ${String(celType(value))}`, this.id));
+    }
+    return errors ? mergeErrors(errors) : false;
+  }
+}
+
+export class NotStrictlyFalseNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly arg: Evaluable,
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    return this.arg.eval(frame) !== false;
+  }
+}

@@ -1,0 +1,235 @@
+import { celError, CelScalar, celUint, listType, mapType, type CelResult, type CelValue } from '@bufbuild/cel';
+import { qualifiedName, type Expr } from '../ast.js';
+import type { Bindings } from '../compile.js';
+import { RULE_ENV, tick, TICK_FUNCTION } from '../env.js';
+import {
+  ComputedAccess,
+  ConditionalAttribute,
+  constantAccess,
+  KeyAttributeAccess,
+  NameAttribute,
+  RelativeAttribute,
+  StringAccess,
+  Unsupported,
+  type Evaluable,
+  type Frame,
+  type NameSource,
+} from './access.js';
+import { AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNode, MapNode, NotStrictlyFalseNode, OrNode, TickNode } from './nodes.js';
+
+/**
+ * Compiles a parsed (and loop-instrumented) expression into evaluation nodes equivalent to
+ * @bufbuild/cel's plan(RULE_ENV, expr), or returns undefined when the expression uses something
+ * left to the library (optional syntax, message construction, two-variable comprehensions, names
+ * that could be protobuf types). The library planned the expression first, so anything it rejects
+ * never gets here.
+ */
+
+type Kind<K extends string> = Extract<Expr['exprKind'], { case: K }>['value'];
+
+/** The type names an unbound identifier stands for, as the library's findIdent answers. */
+const TYPE_IDENTS: Readonly<Record<string, CelValue>> = {
+  int: CelScalar.INT,
+  uint: CelScalar.UINT,
+  double: CelScalar.DOUBLE,
+  bool: CelScalar.BOOL,
+  string: CelScalar.STRING,
+  bytes: CelScalar.BYTES,
+  list: listType(CelScalar.DYN),
+  map: mapType(CelScalar.DYN, CelScalar.DYN),
+  null_type: CelScalar.NULL,
+  type: CelScalar.TYPE,
+};
+
+/**
+ * The only dotted names bindings hold (activation.ts): `variables.<name>`. Any other dotted candidate
+ * can match neither a binding nor a comprehension variable (their names have no dots), nor a type: the
+ * environment's registry holds only google.protobuf types, which are left to the library.
+ */
+const DOTTED_ROOT = 'variables';
+
+type Scope = ReadonlyMap<string, number>;
+
+/** The tick can skip the dispatch only while it is the one overload of its name. */
+const TICK_ALONE = ((group) => group !== undefined && [...group].length === 1 && [...group][0] === tick)(RULE_ENV.funcs.find(TICK_FUNCTION));
+
+class Planner {
+  slots = 0;
+
+  sourceFor(scope: Scope) {
+    return (name: string): NameSource => {
+      const slot = scope.get(name);
+      if (slot !== undefined) return { kind: 'slot', slot };
+      if (!name.includes('.')) {
+        const type = Object.hasOwn(TYPE_IDENTS, name) ? TYPE_IDENTS[name] : undefined;
+        return type === undefined ? { kind: 'binding', key: name } : { kind: 'binding', key: name, type };
+      }
+      return name.startsWith(`${DOTTED_ROOT}.`) ? { kind: 'binding', key: name } : { kind: 'none' };
+    };
+  }
+
+  plan(expr: Expr, scope: Scope): Evaluable {
+    const id = Number(expr.id);
+    const kind = expr.exprKind;
+    switch (kind.case) {
+      case 'identExpr':
+        return this.ident(id, kind.value.name, scope);
+      case 'constExpr':
+        return new ConstNode(id, constant(kind.value));
+      case 'callExpr':
+        return this.call(id, kind.value, scope);
+      case 'listExpr':
+        if (kind.value.optionalIndices.length > 0) throw new Unsupported('optional list entries');
+        return new ListNode(id, kind.value.elements.map((element) => this.plan(element, scope)));
+      case 'structExpr':
+        return this.map(id, kind.value, scope);
+      case 'selectExpr':
+        return this.select(id, kind.value, scope);
+      case 'comprehensionExpr':
+        return this.comprehension(id, kind.value, scope);
+      default:
+        throw new Unsupported(`expression kind ${String(kind.case)}`);
+    }
+  }
+
+  ident(id: number, name: string, scope: Scope): AttributeNode {
+    // Leading-dot names and google.protobuf types resolve through the library's registry.
+    if (name.startsWith('.') || name === 'google') throw new Unsupported(`name ${name}`);
+    return new AttributeNode(new NameAttribute(id, name, this.sourceFor(scope)));
+  }
+
+  /** The library reuses an attribute operand, so accesses added later extend its qualified names. */
+  relative(id: number, operand: Evaluable): AttributeNode {
+    return operand instanceof AttributeNode ? operand : new AttributeNode(new RelativeAttribute(id, operand));
+  }
+
+  select(id: number, select: Kind<'selectExpr'>, scope: Scope): Evaluable {
+    if (!select.operand) throw new Unsupported('select without operand');
+    const attr = this.relative(id, this.plan(select.operand, scope));
+    const access = new StringAccess(id, select.field);
+    if (select.testOnly) return new HasNode(id, attr, access);
+    attr.attr.addAccess(access);
+    return attr;
+  }
+
+  call(id: number, call: Kind<'callExpr'>, scope: Scope): Evaluable {
+    if (call.target) {
+      const qualified = qualifiedName(call.target);
+      if (qualified !== undefined) {
+        const name = `${qualified}.${call.function}`;
+        if (name.startsWith('.')) throw new Unsupported(`function ${name}`);
+        const func = RULE_ENV.funcs.find(name);
+        if (func) return new CallNode(id, name, undefined, func, call.args.map((arg) => this.plan(arg, scope)));
+      }
+    }
+    const args = call.args.map((arg) => this.plan(arg, scope));
+    if (call.target) args.unshift(this.plan(call.target, scope));
+    switch (call.function) {
+      case '_[_]':
+        return this.index(args);
+      case '_[?_]':
+      case '_?._':
+        throw new Unsupported('optional access');
+      case '_?_:_': {
+        const [condition, whenTrue, whenFalse] = args as [Evaluable, Evaluable, Evaluable];
+        const t = this.relative(whenTrue.id, whenTrue).attr;
+        const f = this.relative(whenFalse.id, whenFalse).attr;
+        return new AttributeNode(new ConditionalAttribute(id, condition, t, f));
+      }
+      case '_&&_':
+        return new AndNode(id, args);
+      case '_||_':
+        return new OrNode(id, args);
+      case '@not_strictly_false':
+      case '__not_strictly_false__':
+        return new NotStrictlyFalseNode(id, args[0]!);
+      default: {
+        if (call.function === TICK_FUNCTION && TICK_ALONE && !call.target && args.length === 1) return new TickNode(id, args[0]!);
+        const func = RULE_ENV.funcs.find(call.function);
+        return call.target
+          ? new CallNode(id, call.function, args[0], func, args.slice(1))
+          : new CallNode(id, call.function, undefined, func, args);
+      }
+    }
+  }
+
+  index(args: Evaluable[]): Evaluable {
+    const [operand, index] = args as [Evaluable, Evaluable];
+    const attr = this.relative(operand.id, operand);
+    if (index instanceof ConstNode) attr.attr.addAccess(constantAccess(operand.id, index.value));
+    else if (index instanceof AttributeNode) attr.attr.addAccess(new KeyAttributeAccess(operand.id, index));
+    else attr.attr.addAccess(new ComputedAccess(operand.id, index));
+    return attr;
+  }
+
+  map(id: number, struct: Kind<'structExpr'>, scope: Scope): Evaluable {
+    if (struct.messageName !== '') throw new Unsupported('message construction');
+    const keys: Evaluable[] = [];
+    const values: Evaluable[] = [];
+    for (const entry of struct.entries) {
+      if (entry.optionalEntry || entry.keyKind.case !== 'mapKey' || !entry.value) throw new Unsupported('map entry');
+      keys.push(this.plan(entry.keyKind.value, scope));
+      values.push(this.plan(entry.value, scope));
+    }
+    return new MapNode(id, keys, values);
+  }
+
+  comprehension(id: number, c: Kind<'comprehensionExpr'>, scope: Scope): Evaluable {
+    if (!c.accuInit || !c.iterRange || !c.loopCondition || !c.loopStep || !c.result) throw new Unsupported('partial comprehension');
+    // A second iteration variable is ignored by the library; `variables` as a loop variable would shadow
+    // the dotted variable names, which the library resolves first.
+    if (c.iterVar2 !== '' || c.iterVar === DOTTED_ROOT || c.accuVar === DOTTED_ROOT) throw new Unsupported('comprehension variables');
+    const accuInit = this.plan(c.accuInit, scope);
+    const iterRange = this.plan(c.iterRange, scope);
+    const accuSlot = this.slots++;
+    const iterSlot = this.slots++;
+    const withAccu = new Map(scope).set(c.accuVar, accuSlot);
+    const inLoop = new Map(withAccu).set(c.iterVar, iterSlot);
+    const condition = this.plan(c.loopCondition, inLoop);
+    const step = this.plan(c.loopStep, inLoop);
+    const result = this.plan(c.result, withAccu);
+    return new FoldNode(id, accuSlot, iterSlot, iterRange, accuInit, condition, step, result);
+  }
+}
+
+function constant(value: Kind<'constExpr'>): CelValue {
+  const kind = value.constantKind;
+  switch (kind.case) {
+    case 'stringValue':
+    case 'bytesValue':
+    case 'doubleValue':
+    case 'boolValue':
+    case 'int64Value':
+      return kind.value;
+    case 'uint64Value':
+      return celUint(kind.value);
+    case 'nullValue':
+      return null;
+    default:
+      throw new Unsupported(`constant ${String(kind.case)}`);
+  }
+}
+
+export type FastProgram = (bindings: Bindings) => CelResult;
+
+/** The compiled program, or undefined when the library must evaluate this expression itself. */
+export function compileFast(expr: Expr): FastProgram | undefined {
+  const planner = new Planner();
+  let root: Evaluable;
+  try {
+    root = planner.plan(expr, new Map());
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+  const slots = planner.slots;
+  const rootId = root.id;
+  return (bindings) => {
+    const frame: Frame = { bindings, slots: new Array<CelResult>(slots) };
+    try {
+      return root.eval(frame);
+    } catch (error) {
+      return celError(error, rootId);
+    }
+  };
+}

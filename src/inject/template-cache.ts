@@ -1,0 +1,64 @@
+import { LruCache } from '../util/lru.js';
+import { asArray, asObject, asString, stringMap, type JsonObject } from '../util/json.js';
+import { PROXY } from './annotations.js';
+import type { InjectionConfig } from './config.js';
+import { goShape } from './goshape.js';
+import { renderTemplate, type TemplateInput } from './template.js';
+
+/**
+ * Rendered templates, kept per config and per what the template reads from the Pod: its annotations
+ * and labels, its containers' names and ports, its workload. Pods of one workload render the same
+ * sidecar, so most reviews reuse one. Entries are never handed out, only copies of them.
+ */
+
+export interface TemplateEntry {
+  /** The template as renderTemplate makes it, to merge onto a Pod that already has injected parts. */
+  readonly patch: JsonObject;
+  /** The same with its containers already in Go's shape, for a Pod that has none of them yet. */
+  readonly shapedPatch: JsonObject;
+}
+
+const ENTRIES = 128;
+const caches = new WeakMap<InjectionConfig, LruCache<string, TemplateEntry>>();
+
+/** Everything renderTemplate reads from the Pod; the proxy config is parsed from the annotations. */
+function keyOf(input: TemplateInput): string {
+  const metadata = asObject(input.pod['metadata']) ?? {};
+  const containers = asArray(asObject(input.pod['spec'])?.['containers']).map((item) => {
+    const container = asObject(item);
+    return [asString(container?.['name']) ?? '', container?.['name'] === PROXY ? null : asArray(container?.['ports'])];
+  });
+  return JSON.stringify([stringMap(metadata['annotations']), stringMap(metadata['labels']), containers, input.workload]);
+}
+
+function entryOf(input: TemplateInput): TemplateEntry {
+  const { patch } = renderTemplate(input);
+  const shapedPatch = structuredClone(patch);
+  const spec = asObject(shapedPatch['spec']) ?? {};
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = spec[list];
+    if (Array.isArray(containers)) spec[list] = containers.map((c) => goShape(c as JsonObject, 'Container'));
+  }
+  return { patch: deepFreeze(patch), shapedPatch: deepFreeze(shapedPatch) };
+}
+
+/** Shared entries must stay as rendered: a stray write throws rather than changing the next Pod. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** The rendered template for `input`; a config that can still change is never cached. */
+export function templateFor(input: TemplateInput, useCache: boolean): TemplateEntry {
+  const { config } = input;
+  if (!useCache || !Object.isFrozen(config)) return entryOf(input);
+  let cache = caches.get(config);
+  if (!cache) {
+    cache = new LruCache(ENTRIES);
+    caches.set(config, cache);
+  }
+  return cache.getOrCompute(keyOf(input), () => entryOf(input));
+}
