@@ -36,7 +36,13 @@ export function parseWithYaml(text: string, name: string): ParsedDocument[] {
   list.forEach((document, index) => {
     const [error] = document.errors;
     if (error) throw new ZtgateError('INPUT_YAML', describeYamlError(error, text, name));
-    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Unresolved aliases and alias bombs surface here as plain errors, not as document errors.
+      throw new ZtgateError('INPUT_YAML', `${name}:${lineCounter.linePos(document.range?.[0] ?? 0).line}: invalid YAML: ${(error as Error).message}`);
+    }
     if (value === null || value === undefined) return;
     out.push({ value, index, line: lineCounter.linePos(document.range?.[0] ?? 0).line });
   });

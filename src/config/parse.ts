@@ -131,7 +131,13 @@ export function parseConfigText(text: string, source: string): Config {
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const [error] = document.errors;
   if (error) throw new ConfigError('', describeYamlError(error, text, source));
-  return parseConfig(document.toJS({ maxAliasCount: 100 }), source);
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError('', `${source}: invalid YAML: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, source);
 }
 
 export function defaultConfig(): Config {

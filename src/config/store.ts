@@ -61,6 +61,12 @@ export class ConfigStore {
       return false;
     }
     if (text === this.lastText) return false;
+    if (text.trim() === '') {
+      // An editor rewriting the file in place shows readers an empty file for a moment; applying it
+      // would silently drop every setting back to the defaults.
+      this.events.rejected?.(new ConfigError('', `${this.path}: the config file is empty; keeping the config in force`));
+      return false;
+    }
     this.lastText = text;
     try {
       this.config = parseConfigText(text, this.path);

@@ -80,3 +80,11 @@ describe('ztgate review exits 2 on bad input', () => {
     assert.match(result.stderr, /invariants\.ZT-POD-001: expected one of enforce, warn, audit, off/);
   });
 });
+
+describe('hostile YAML on the CLI', () => {
+  test('an unresolved alias exits 2 with INPUT_YAML', async () => {
+    const result = await runCli(['review', '-f', '-'], 'apiVersion: *nothing\nkind: AdmissionReview\n');
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /INPUT_YAML: <stdin>:1: invalid YAML/);
+  });
+});

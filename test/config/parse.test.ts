@@ -96,3 +96,28 @@ describe('ConfigStore reloads', () => {
     }
   });
 });
+
+describe('hostile config text', () => {
+  test('an unresolved alias is a ConfigError, not a crash', () => {
+    assert.throws(() => parseConfigText('invariants: *nothing\n', 'cfg.yaml'), (e: unknown) => e instanceof ConfigError && /cfg\.yaml: invalid YAML/.test(e.message));
+  });
+  test('an alias bomb is refused', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
+    assert.throws(() => parseConfigText(bomb, 'cfg.yaml'), (e: unknown) => e instanceof ConfigError);
+  });
+  test('a config file emptied mid-write is rejected and the old config stays', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ztgate-config-'));
+    const path = join(dir, 'config.yaml');
+    try {
+      writeFileSync(path, 'invariants:\n  ZT-POD-001: warn\n');
+      const rejected: Error[] = [];
+      const store = new ConfigStore(path, { rejected: (error) => rejected.push(error) });
+      writeFileSync(path, '');
+      assert.equal(store.reload(), false);
+      assert.equal(store.current.modes['ZT-POD-001'], 'warn');
+      assert.match(rejected[0]!.message, /the config file is empty/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
