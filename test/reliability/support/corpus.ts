@@ -1,0 +1,80 @@
+import { defaultConfig } from '../../../src/config/parse.js';
+import { StaticNamespaceSource } from '../../../src/facts/static.js';
+import type { JsonObject } from '../../../src/util/json.js';
+import { namespace } from '../../support/app.js';
+import { pod, reviewOf } from '../../support/reviews.js';
+
+export const NAMESPACES = [namespace('shop'), namespace('mesh', { 'istio-injection': 'enabled' })];
+export const namespaceSource = (): StaticNamespaceSource => new StaticNamespaceSource(NAMESPACES);
+export const CONFIG = defaultConfig();
+
+const ALICE = { username: 'alice', groups: ['system:authenticated'] };
+const SAM = { username: 'sam', groups: ['system:authenticated', 'ztgate:security-admins'] };
+
+function calicoPolicy(name: string, tier: string): JsonObject {
+  return {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: 'shop' },
+    spec: {
+      tier,
+      order: 100,
+      selector: 'app == "checkout"',
+      ingress: [{ action: 'Allow', protocol: 'TCP', source: { selector: 'app == "web"', serviceAccounts: { names: ['web'] } }, destination: { ports: [8443] } }],
+    },
+  };
+}
+
+const deployment: JsonObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'checkout', namespace: 'mesh', labels: { app: 'checkout' } },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: 'checkout' } },
+    template: {
+      metadata: { labels: { app: 'checkout' } },
+      spec: {
+        serviceAccountName: 'checkout',
+        containers: [
+          {
+            name: 'app',
+            image: 'registry.example/checkout:1.4',
+            ports: [{ containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+            env: [{ name: 'MODE', value: 'prod' }],
+          },
+        ],
+        volumes: [{ name: 'cache', emptyDir: {} }],
+      },
+    },
+  },
+};
+
+/** What the API server really sends, one review per family ztgate handles: the seeds of every mutation. */
+export const REAL_REVIEWS: { name: string; review: JsonObject }[] = [
+  { name: 'pod with its own service account', review: reviewOf(pod({ serviceAccountName: 'web' }), { uid: 'pod-ok' }) },
+  { name: 'pod on the default service account', review: reviewOf(pod({ serviceAccountName: 'default' }), { uid: 'pod-default-sa' }) },
+  { name: 'privileged pod', review: reviewOf(pod({ serviceAccountName: 'web', containers: [{ name: 'app', image: 'x', securityContext: { privileged: true } }] }), { uid: 'pod-privileged' }) },
+  { name: 'pod in the mesh', review: reviewOf(pod({ serviceAccountName: 'web' }, { namespace: 'mesh' }), { uid: 'pod-mesh' }) },
+  { name: 'deployment in the mesh', review: reviewOf(deployment, { uid: 'deploy-mesh' }) },
+  {
+    name: 'pod update',
+    review: reviewOf(pod({ serviceAccountName: 'web' }, { labels: { app: 'web', v: '2' } }), { uid: 'pod-update', operation: 'UPDATE', oldObject: pod({ serviceAccountName: 'web' }, { labels: { app: 'web' } }) }),
+  },
+  { name: 'calico policy in the security tier by a non-owner', review: reviewOf(calicoPolicy('security.allow-web', 'security'), { uid: 'calico-alice', userInfo: ALICE }) },
+  { name: 'calico policy in the security tier by an owner', review: reviewOf(calicoPolicy('security.allow-web', 'security'), { uid: 'calico-sam', userInfo: SAM }) },
+  { name: 'calico policy deleted', review: reviewOf(calicoPolicy('security.allow-web', 'security'), { uid: 'calico-delete', operation: 'DELETE', userInfo: ALICE }) },
+  {
+    name: 'allow-all NetworkPolicy',
+    review: reviewOf(
+      { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'open', namespace: 'shop' }, spec: { podSelector: {}, ingress: [{}] } },
+      { uid: 'knp-open' },
+    ),
+  },
+  {
+    name: 'permissive PeerAuthentication',
+    review: reviewOf({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'shop' }, spec: { mtls: { mode: 'PERMISSIVE' } } }, { uid: 'pa-permissive' }),
+  },
+  { name: 'namespace', review: reviewOf({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'new-team', labels: { team: 'a' } } }, { uid: 'ns-create' }) },
+];
