@@ -4,7 +4,7 @@
  *   node --import tsx --test test/reliability/apiserver-outage.e2e.ts
  *
  * ztgate reaches the API server through a TCP proxy the test controls, so the API server can vanish for
- * ztgate alone (connections reset and the port refused, or a silent partition) while the test keeps
+ * ztgate alone (connections closed and the port refused, or a silent partition) while the test keeps
  * changing namespaces behind its back through the API server's own port. ztgate must keep answering with
  * the last-known namespace facts, report staleness in /readyz once the bound passes, reconnect and catch
  * up. Named *.e2e.ts, like the other suites that start a control plane, so `npm test` does not start one.
@@ -99,7 +99,7 @@ describe('namespace facts while the API server comes and goes', () => {
   });
 
   for (const outage of ['refused', 'silent'] as const) {
-    const how = outage === 'refused' ? 'gone (connections reset, port refused)' : 'behind a silent partition (connections open, no byte passes)';
+    const how = outage === 'refused' ? 'gone (connections closed, port refused)' : 'behind a silent partition (connections open, no byte passes)';
     test(`API server ${how}: last-known facts keep deciding, readiness reports staleness, the watch reconnects and catches up`, async () => {
       const [protect, release] = (await allowedIn('alpha')) ? ['beta', 'alpha'] : ['alpha', 'beta'];
       if (outage === 'refused') await proxy.refuse();

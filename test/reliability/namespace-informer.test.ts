@@ -158,11 +158,3 @@ describe('namespace informer under API server faults', () => {
     await withinWatchdog('stop during a silent watch', WATCHDOG_MS, source.stop());
   });
 });
-import { after as afterAll } from 'node:test';
-import { writeSync } from 'node:fs';
-afterAll(() => {
-  setTimeout(() => {
-    const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
-    writeSync(2, `HANDLES ${JSON.stringify(handles.map((h) => { const o = h as { constructor: { name: string }; localPort?: number; remotePort?: number; _idleTimeout?: number }; return `${o.constructor.name}:${o.localPort ?? ''}->${o.remotePort ?? ''}:${o._idleTimeout ?? ''}`; }))}\n`);
-  }, 3000).unref();
-});

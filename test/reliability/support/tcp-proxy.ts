@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 /**
  * A loopback TCP proxy in front of an API server, so a test can take the API server away from one
  * client while it keeps running for everyone else: `refuse` closes every connection and the port
- * (what a crashed or stopped API server looks like), `blackhole` keeps connections open and accepts new
+ * (what a stopped API server looks like), `blackhole` keeps connections open and accepts new
  * ones but passes no byte either way (a silent network partition), `restore` forwards again on the same
  * port. TLS passes through untouched, so the client still verifies the API server's own certificate.
  */
@@ -59,11 +59,14 @@ export class TcpProxy {
     });
   }
 
-  /** Every open connection is reset and the port refuses new ones. */
+  /**
+   * Every open connection is closed and the port refuses new ones. (Not resetAndDestroy: on Node 20 a
+   * socket reset that way can keep the process spinning at exit.)
+   */
   async refuse(): Promise<void> {
     this.mode = 'refuse';
     for (const pair of [...this.pairs]) {
-      pair.client.resetAndDestroy();
+      pair.client.destroy();
       pair.upstream?.destroy();
     }
     this.pairs.clear();
