@@ -69,12 +69,15 @@ class LazyFields implements ReadonlyMap<string, CelInput> {
   }
 }
 
-/** The converted elements behind lists made here, so loops can read them without the list's iterator. */
-const ELEMENTS = new WeakMap<object, readonly CelInput[]>();
+/**
+ * The converted elements behind lists made here, so loops can read them without the list's iterator.
+ * A symbol-keyed property rather than a WeakMap: one list per review would otherwise churn the map.
+ */
+const ELEMENTS = Symbol('elements');
 
 /** The elements a list made by toCelValue yields, in order; undefined for any other list. */
 export function elementsOf(list: object): readonly CelInput[] | undefined {
-  return ELEMENTS.get(list);
+  return (list as { [ELEMENTS]?: readonly CelInput[] })[ELEMENTS];
 }
 
 function listOf(array: readonly unknown[]): CelInput {
@@ -85,7 +88,7 @@ function listOf(array: readonly unknown[]): CelInput {
   });
   const list = celList(elements);
   // A sparse array's holes make the library's iterator throw; only dense ones are read directly.
-  if (present === array.length) ELEMENTS.set(list, elements);
+  if (present === array.length) (list as { [ELEMENTS]?: readonly CelInput[] })[ELEMENTS] = elements;
   return list;
 }
 
