@@ -1,4 +1,5 @@
-import { LineCounter, parseAllDocuments, stringify } from 'yaml';
+import { LineCounter, stringify } from 'yaml';
+import { parseAllDocumentsWithUniqueKeys } from '../util/yaml-unique-keys.js';
 import { loadConfig, resolveConfigPath } from '../config/store.js';
 import type { Config } from '../config/types.js';
 import { ZtgateError } from '../errors.js';
@@ -39,9 +40,9 @@ Examples:
  */
 export function injectText(text: string, source: string, config: Config, notices: string[]): string {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true, lineCounter });
+  const documents = parseAllDocumentsWithUniqueKeys(text, { prettyErrors: true, lineCounter });
   const out: string[] = [];
-  for (const document of Array.isArray(documents) ? documents : []) {
+  for (const document of documents) {
     const [error] = document.errors;
     if (error) throw new ZtgateError('INPUT_YAML', describeYamlError(error, text, source).replace(/ at line \d+, column \d+:$/, ''));
     if (document.contents === null) continue;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { LineCounter } from 'yaml';
 import { ZtgateError } from '../errors.js';
 import { describeYamlError } from '../util/yaml-errors.js';
+import { parseAllDocumentsWithUniqueKeys } from '../util/yaml-unique-keys.js';
 import { readPlainYaml, type ParsedDocument } from '../offline/plain-yaml.js';
 
 export type { ParsedDocument };
@@ -30,8 +31,7 @@ export function parseDocuments(text: string, name: string): ParsedDocument[] {
 /** The `yaml` package alone: every construct, and the error messages. */
 export function parseWithYaml(text: string, name: string): ParsedDocument[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
-  const list = Array.isArray(documents) ? documents : [documents];
+  const list = parseAllDocumentsWithUniqueKeys(text, { prettyErrors: false, lineCounter });
   const out: ParsedDocument[] = [];
   list.forEach((document, index) => {
     const [error] = document.errors;

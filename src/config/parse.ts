@@ -1,4 +1,4 @@
-import { parseDocument } from 'yaml';
+import { parseDocumentWithUniqueKeys } from '../util/yaml-unique-keys.js';
 import { parsePolicyConfig } from '../calico/config.js';
 import { parseRules } from '../cel/config.js';
 import { parseInjectionConfig } from '../inject/config.js';
@@ -128,7 +128,7 @@ export function parseConfig(raw: unknown, source: string): Config {
 
 /** Parses YAML (or JSON) config text; syntax errors name the line and column. */
 export function parseConfigText(text: string, source: string): Config {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocumentWithUniqueKeys(text, { prettyErrors: false });
   const [error] = document.errors;
   if (error) throw new ConfigError('', describeYamlError(error, text, source));
   let raw: unknown;

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parseYamlWithUniqueKeys } from '../util/yaml-unique-keys.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 
 /**
@@ -161,7 +161,7 @@ export function parseProxyConfig(text: string | undefined): ProxyConfig {
   if (text === undefined) return { fields: {} };
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+    raw = parseYamlWithUniqueKeys(text, { prettyErrors: false });
   } catch (error) {
     throw new ProxyConfigError(`not valid YAML (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
   }
