@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
 import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
 import { attachCertificateSource, tlsServerOptions } from '../tls/options.js';
+import { withServerTimeouts } from '../http/server-timeouts.js';
 import type { Server as TlsServer } from 'node:tls';
 import { parseFlags } from './args.js';
 import { UsageError, type Command } from './command.js';
@@ -103,6 +104,7 @@ Examples:
     const clusterRules = kubeConfig ? startInformer(new (await import('../kube/rule-informer.js')).ClusterRuleSource(kubeConfig, logger), logger) : undefined;
     const currentConfig = clusterRules ? () => clusterRules.effective(store.current) : () => store.current;
     const shedder = new LoadShedder();
+    const tlsOptions = values['client-ca'] ? { clientCaFile: values['client-ca'] } : {};
     const { app, startDraining, readiness } = buildApp({
       shedder,
       config: currentConfig,
@@ -111,15 +113,9 @@ Examples:
       logger,
       metrics,
       certificatesLoaded: () => true,
-      serverOptions: {
-        https: tlsServerOptions(certificates, values['client-ca'] ? { clientCaFile: values['client-ca'] } : {}),
-        // The API server reuses connections; keep them longer than its idle timeout (90s) would close them.
-        keepAliveTimeout: 120_000,
-        requestTimeout: 30_000,
-        connectionTimeout: 30_000,
-      },
+      // Handshake, header, request and keep-alive limits sized to the API server's client (server-timeouts.ts).
+      serverOptions: withServerTimeouts(tlsServerOptions(certificates, tlsOptions)),
     });
-    const tlsOptions = values['client-ca'] ? { clientCaFile: values['client-ca'] } : {};
     attachCertificateSource(app.server as unknown as TlsServer, certificates, tlsOptions);
     certificates.onChange(() => logger.info('serving certificate reloaded for new connections'));
 
