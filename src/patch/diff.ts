@@ -33,24 +33,35 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Most keys need no escaping; skipping the two regex replacements matters at every key of a Pod. */
+function childPath(path: string, key: string): string {
+  return key.includes('~') || key.includes('/') ? `${path}/${escapePointerToken(key)}` : `${path}/${key}`;
+}
+
 function diffObjects(from: JsonObject, to: JsonObject, path: string, ops: JsonPatch): void {
   for (const key of Object.keys(from)) {
-    if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
+    if (!Object.hasOwn(to, key)) ops.push({ op: 'remove', path: childPath(path, key) });
   }
   for (const key of Object.keys(to)) {
-    const child = `${path}/${escapePointerToken(key)}`;
-    if (!Object.hasOwn(from, key)) ops.push({ op: 'add', path: child, value: to[key]! });
-    else diffValues(from[key]!, to[key]!, child, ops);
+    const after = to[key]!;
+    if (!Object.hasOwn(from, key)) ops.push({ op: 'add', path: childPath(path, key), value: after });
+    else if (from[key] !== after) diffValues(from[key]!, after, childPath(path, key), ops);
   }
 }
 
 /**
- * Linear, not the classic O(n·m) edit distance: trim the common prefix and suffix, then diff the middle
- * element by element where lengths match, or remove the old middle and add the new one. Mutations add,
- * drop or rewrite a few elements (a container, a volume, a probe), which this expresses exactly, and a
- * hostile object with a huge array cannot make the patch quadratic.
+ * Linear, not the classic O(n·m) edit distance. Arrays of equal length are diffed element by element
+ * (an unchanged element produces nothing). Otherwise the common prefix and suffix are trimmed and the
+ * middle is removed and added whole: mutations add or drop a few elements (a container, a volume),
+ * which this expresses exactly, and a hostile object with a huge array cannot make the patch quadratic.
  */
 function diffArrays(from: JsonValue[], to: JsonValue[], path: string, ops: JsonPatch): void {
+  if (from.length === to.length) {
+    for (let i = 0; i < from.length; i++) {
+      if (from[i] !== to[i]) diffValues(from[i]!, to[i]!, `${path}/${i}`, ops);
+    }
+    return;
+  }
   let start = 0;
   while (start < from.length && start < to.length && jsonEqual(from[start], to[start])) start++;
   let fromEnd = from.length;
@@ -59,19 +70,21 @@ function diffArrays(from: JsonValue[], to: JsonValue[], path: string, ops: JsonP
     fromEnd--;
     toEnd--;
   }
-  const common = Math.min(fromEnd, toEnd) - start;
-  const pairs = fromEnd - start === toEnd - start ? common : 0;
-  for (let i = 0; i < pairs; i++) diffValues(from[start + i]!, to[start + i]!, `${path}/${start + i}`, ops);
-  if (pairs > 0) return;
   // Remove from the end backwards so earlier indices stay valid, then add in order.
   for (let i = fromEnd - 1; i >= start; i--) ops.push({ op: 'remove', path: `${path}/${i}` });
   for (let i = start; i < toEnd; i++) ops.push({ op: 'add', path: `${path}/${i}`, value: to[i]! });
 }
 
+/**
+ * One walk over both values: objects and arrays are descended into rather than compared first, so
+ * every node is visited once, however deep (comparing at each level made deep nesting quadratic).
+ */
 function diffValues(from: JsonValue, to: JsonValue, path: string, ops: JsonPatch): void {
-  if (jsonEqual(from, to)) return;
-  if (Array.isArray(from) && Array.isArray(to)) diffArrays(from, to, path, ops);
-  else if (isObject(from) && isObject(to)) diffObjects(from, to, path, ops);
+  if (from === to) return;
+  if (Array.isArray(from)) {
+    if (Array.isArray(to)) diffArrays(from, to, path, ops);
+    else ops.push({ op: 'replace', path, value: to });
+  } else if (isObject(from) && isObject(to)) diffObjects(from, to, path, ops);
   else ops.push({ op: 'replace', path, value: to });
 }
 
