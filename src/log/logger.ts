@@ -45,8 +45,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: ['object', 'oldObject', 'request.object', 'request.oldObject'], remove: true },
       timestamp: () => isoTimestamp(),
     },
-    options.destination,
+    options.destination ?? stdoutDestination(),
   );
+}
+
+/**
+ * Synchronous writes to stdout. pino's default destination writes asynchronously through libuv's
+ * thread pool: under load it coalesces lines, but at the API server's usual pace (a review at a time)
+ * every line became its own thread-pool job, about 60 µs of CPU per review against under 1 µs for a
+ * direct write. Node writes to pipes and files synchronously itself, so a stdout that blocks would
+ * block console output all the same.
+ */
+function stdoutDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: true });
 }
 
 export type { Logger };
