@@ -40,6 +40,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly mutationsRecalled = new Counter({
+    name: 'ztgate_mutations_recalled_total',
+    help: 'Mutations answered from an identical earlier object (replicas of one Pod template) instead of injecting again',
+    registers: [this.registry],
+  });
+
   readonly shed = new Counter({
     name: 'ztgate_shed_requests_total',
     help: 'Reviews refused with 503 OVERLOADED before any work, because of too many in flight or a stalled event loop',

@@ -80,6 +80,7 @@ function record(webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true
   for (const { id, result } of outcome.violations) deps.metrics.decisions.inc({ invariant: id, result });
   if (outcome.internalError) deps.metrics.internalErrors.inc({ webhook });
   if (outcome.deadlineExceeded) deps.metrics.deadlineExceeded.inc({ webhook });
+  if (outcome.recalled) deps.metrics.mutationsRecalled.inc();
   // One line with the review's identity as plain fields: a child logger per review would serialise
   // the same bindings at nearly twice the cost, and no other line is written for a review.
   const line: Record<string, unknown> = {
@@ -95,6 +96,7 @@ function record(webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true
     dryRun: request.dryRun,
   };
   if (outcome.mutated) line['mutated'] = true;
+  if (outcome.recalled) line['recalled'] = true;
   if (outcome.skipped) line['skipped'] = outcome.skipped;
   if (outcome.internalError) line['internalError'] = outcome.internalError;
   if (outcome.deadlineExceeded) line['deadlineExceeded'] = true;

@@ -9,6 +9,7 @@ import { ZtgateError, type ErrorCode } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Facts, Verdict } from '../engine/types.js';
+import { mutationKey, recallMutation, rememberMutation } from './mutation-memo.js';
 
 export type WebhookKind = 'validate' | 'mutate';
 export const WEBHOOK_KINDS: readonly WebhookKind[] = ['validate', 'mutate'];
@@ -42,6 +43,8 @@ export type ReviewOutcome =
       internalError?: string;
       /** Set when the decision overran the internal deadline and the deadline answer was sent instead. */
       deadlineExceeded?: boolean;
+      /** Set when a mutation's answer was replayed from an identical earlier object (mutation-memo.ts). */
+      recalled?: boolean;
     }
   | { ok: false; httpStatus: number; body: { code: ErrorCode; message: string } };
 
@@ -117,15 +120,7 @@ function decideAndRespond(webhook: WebhookKind, request: AdmissionRequest, facts
       if (verdict.skipped) outcome.skipped = verdict.skipped;
       return outcome;
     }
-    const verdict = decideMutation(request, facts, deps.config);
-    const response = mutationResponse(request, verdict);
-    const outcome: ReviewOutcome = {
-      ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
-      violations: [], mutated: response.patch !== undefined,
-    };
-    if (verdict.skipped) outcome.skipped = verdict.skipped;
-    if (verdict.internalError) outcome.internalError = verdict.internalError;
-    return outcome;
+    return mutate(request, facts, deps.config);
   } catch (error) {
     const response = internalErrorResponse(webhook, request, facts, deps.config, error);
     return {
@@ -133,4 +128,28 @@ function decideAndRespond(webhook: WebhookKind, request: AdmissionRequest, facts
       violations: [], mutated: false, internalError: error instanceof Error ? error.message : String(error),
     };
   }
+}
+
+function mutate(request: AdmissionRequest, facts: Facts, config: Config): ReviewOutcome {
+  const key = mutationKey(request, facts);
+  const recalled = key === undefined ? undefined : recallMutation(key, config, request.uid);
+  if (recalled) {
+    const { response, skipped } = recalled;
+    const outcome: ReviewOutcome = {
+      ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
+      violations: [], mutated: response.patch !== undefined, recalled: true,
+    };
+    if (skipped) outcome.skipped = skipped;
+    return outcome;
+  }
+  const verdict = decideMutation(request, facts, config);
+  const response = mutationResponse(request, verdict);
+  if (key !== undefined && !verdict.internalError) rememberMutation(key, config, response, verdict.skipped);
+  const outcome: ReviewOutcome = {
+    ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
+    violations: [], mutated: response.patch !== undefined,
+  };
+  if (verdict.skipped) outcome.skipped = verdict.skipped;
+  if (verdict.internalError) outcome.internalError = verdict.internalError;
+  return outcome;
 }
