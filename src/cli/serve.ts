@@ -18,6 +18,7 @@ import { attachCertificateSource, tlsServerOptions } from '../tls/options.js';
 import { withServerTimeouts } from '../http/server-timeouts.js';
 import type { Server as TlsServer } from 'node:tls';
 import { parseFlags } from './args.js';
+import { limitHeapGrowth } from './heap.js';
 import { UsageError, type Command } from './command.js';
 import { loadNamespaceFile } from './namespaces.js';
 import { join } from 'node:path';
@@ -50,6 +51,7 @@ Examples:
   ztgate serve --dev-certs certs
   ztgate serve --tls-cert /tls/tls.crt --tls-key /tls/tls.key --host 0.0.0.0 --config /etc/ztgate/config.yaml`,
   async run(args, io) {
+    limitHeapGrowth();
     const { values } = parseFlags(args, {
       config: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
