@@ -1,0 +1,57 @@
+/**
+ * In-process cost of one review per scenario, without HTTP or TLS: what the server adds on top of the
+ * ceiling. For quick iteration on a hot path; `npm run bench` remains the measurement that counts.
+ *
+ *   node --import tsx bench/micro.ts [--seconds 3] [--scenarios validate,mutate,calico,cel0,cel100]
+ *
+ * Each iteration does what the route does with the body: JSON.parse, runReview, JSON.stringify.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfigText } from '../src/config/parse.js';
+import { loadNamespaceFile } from '../src/cli/namespaces.js';
+import { runReview, type WebhookKind } from '../src/review/review.js';
+import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview } from './fixtures.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, scenarios: { type: 'string', default: 'validate,mutate,calico,cel0,cel100' } } });
+const seconds = Number(values.seconds);
+
+const scratch = mkdtempSync(join(tmpdir(), 'ztgate-micro-'));
+writeFileSync(join(scratch, 'namespaces.yaml'), NAMESPACES_YAML);
+const namespaces = loadNamespaceFile(join(scratch, 'namespaces.yaml'));
+const plain = parseConfigText(configYaml(), 'bench');
+
+const SCENARIOS: Record<string, { webhook: WebhookKind; body: string; rules?: number }> = {
+  validate: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)) },
+  mutate: { webhook: 'mutate', body: JSON.stringify(podReview(MESH_NAMESPACE)) },
+  calico: { webhook: 'validate', body: JSON.stringify(policyReview(50)) },
+  cel0: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 0 },
+  cel100: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 100 },
+  cel1000: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 1000 },
+};
+
+for (const name of values.scenarios!.split(',')) {
+  const scenario = SCENARIOS[name];
+  if (!scenario) throw new Error(`unknown scenario ${name}`);
+  const config = scenario.rules === undefined ? plain : parseConfigText(configYaml(celRulesYaml(scenario.rules)), 'bench');
+  const once = (): string => {
+    const outcome = runReview(scenario.webhook, JSON.parse(scenario.body), { config, namespaces, now: new Date() });
+    return JSON.stringify(outcome.body);
+  };
+  const first = JSON.parse(once()).response;
+  if (!first.allowed) throw new Error(`${name}: denied: ${first.status?.message}`);
+  const warmUntil = performance.now() + 1000;
+  while (performance.now() < warmUntil) once();
+  const start = process.cpuUsage();
+  const end = performance.now() + seconds * 1000;
+  let count = 0;
+  while (performance.now() < end) {
+    once();
+    count++;
+  }
+  const cpu = process.cpuUsage(start);
+  const perReview = (cpu.user + cpu.system) / count;
+  console.log(`${name.padEnd(9)} ${perReview.toFixed(1).padStart(8)} µs CPU/review  ${count} reviews${first.patch ? `  patch ${Buffer.from(first.patch, 'base64').length} B` : ''}`);
+}
