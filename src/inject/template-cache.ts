@@ -3,11 +3,11 @@ import { asArray, asObject, asString, stringMap, type JsonObject } from '../util
 import { PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { goShape } from './goshape.js';
-import { renderTemplate, type TemplateInput } from './template.js';
+import { renderTemplate, TEMPLATE_LABELS, type TemplateInput } from './template.js';
 
 /**
- * Rendered templates, kept per config and per what the template reads from the Pod: its annotations
- * and labels, its containers' names and ports, its workload. Pods of one workload render the same
+ * Rendered templates, kept per config and per what the template reads from the Pod: its annotations,
+ * the labels in TEMPLATE_LABELS, its containers' names and ports, its workload. Pods of one workload render the same
  * sidecar, so most reviews reuse one. Entries are never handed out, only copies of them.
  */
 
@@ -28,7 +28,11 @@ function keyOf(input: TemplateInput): string {
     const container = asObject(item);
     return [asString(container?.['name']) ?? '', container?.['name'] === PROXY ? null : asArray(container?.['ports'])];
   });
-  return JSON.stringify([stringMap(metadata['annotations']), stringMap(metadata['labels']), containers, input.workload]);
+  // Only the labels the template reads: each rollout's ReplicaSet adds its own pod-template-hash, and
+  // keying on every label made the first Pod of each rollout render the sidecar again.
+  const labels = stringMap(metadata['labels']);
+  const read = TEMPLATE_LABELS.map((name) => labels[name] ?? null);
+  return JSON.stringify([stringMap(metadata['annotations']), read, containers, input.workload]);
 }
 
 function entryOf(input: TemplateInput): TemplateEntry {

@@ -320,6 +320,17 @@ interface Ctx {
   hold: boolean;
 }
 
+/** The only Pod labels the template reads (labelsPatch); the template cache keys on these alone. */
+export const TEMPLATE_LABELS: readonly string[] = [
+  L.tlsMode,
+  L.canonicalName,
+  'app.kubernetes.io/name',
+  'app',
+  L.canonicalRevision,
+  'app.kubernetes.io/version',
+  'version',
+];
+
 function labelsPatch(labels: Record<string, string>, workload: Workload): JsonObject {
   return {
     [L.tlsMode]: labels[L.tlsMode] || 'istio',
