@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from './config/types.js';
 import { ZtgateError } from './errors.js';
 import type { NamespaceSource } from './facts/types.js';
@@ -38,9 +38,9 @@ export interface ZtgateApp {
 export function buildApp(deps: AppDeps): ZtgateApp {
   const app = Fastify({
     ...(deps.serverOptions ?? {}),
-    loggerInstance: deps.logger,
-    // One decision line per review is ours to write; fastify's per-request lines would double the volume.
-    logController: new LogController({ disableRequestLogging: true }),
+    // No logger for fastify: the decision line and the error handler below are ours to write, and
+    // fastify would otherwise build a child logger for every request only to leave it unused.
+    logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     // On close, idle keep-alive connections are closed at once instead of waiting for their timeout.

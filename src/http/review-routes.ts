@@ -31,19 +31,32 @@ function registerShedding(app: FastifyInstance, shedder: LoadShedder, metrics: M
       shedder.finish();
     }
   };
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || !REVIEW_PATHS.has(request.url.split('?')[0]!)) return;
+  // Callback hooks rather than async ones: no promise and no extra microtask on every review.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'POST' || !REVIEW_PATHS.has(request.url.split('?')[0]!)) {
+      done();
+      return;
+    }
     const reason = shedder.shedReason();
     if (reason) {
       metrics.shed.inc();
       const error = new ZtgateError('OVERLOADED', `ztgate is shedding load: ${reason}; the API server applies the webhook's failurePolicy`);
-      return reply.code(error.status).header('retry-after', '1').type('application/json').send(JSON.stringify(error.toJSON()));
+      // Answering from the hook ends the request here; `done` is not called.
+      void reply.code(error.status).header('retry-after', '1').type('application/json').send(JSON.stringify(error.toJSON()));
+      return;
     }
     (request as { [COUNTED]?: boolean })[COUNTED] = true;
     shedder.start();
+    done();
   });
-  app.addHook('onResponse', async (request) => release(request));
-  app.addHook('onRequestAbort', async (request) => release(request));
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    release(request);
+    done();
+  });
 }
 
 const REVIEW_PATHS = new Set(WEBHOOK_KINDS.map((webhook) => `/${webhook}`));
