@@ -239,6 +239,23 @@ export function podReview(namespace: string, containers = 2): Json {
   });
 }
 
+/**
+ * `count` reviews of Pods from as many ReplicaSets (each its own pod-template-hash, as successive
+ * rollouts make them), so no two objects are alike: what mutation costs when nothing can be reused,
+ * neither a replayed answer nor a rendered sidecar template.
+ */
+export function distinctPodReviews(namespace: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const review = podReview(namespace) as { request: { object: Json } };
+    const metadata = review.request.object['metadata'] as Json;
+    const hash = `7d9f${i.toString(16).padStart(5, '0')}`;
+    metadata['generateName'] = `api-${hash}-`;
+    (metadata['labels'] as Json)['pod-template-hash'] = hash;
+    ((metadata['ownerReferences'] as Json[])[0]!)['name'] = `api-${hash}`;
+    return JSON.stringify(review);
+  });
+}
+
 /** A CREATE of a GlobalNetworkPolicy by a member of the security tier's owner group. */
 export function policyReview(rules: number): Json {
   const object = globalNetworkPolicy(rules);

@@ -16,6 +16,8 @@ export interface RunRequest {
   port: number;
   path: string;
   body: string;
+  /** Bodies sent in turn across all connections instead of `body` (a new object per request). */
+  bodies?: string[];
   connections: number;
   durationMs: number;
 }
@@ -102,6 +104,8 @@ interface Shared {
   requests: number;
   deadline: number;
   lastDone: number;
+  /** Requests sent so far, which picks the next body when there are several. */
+  sent: number;
 }
 
 function noteError(shared: Shared, message: string): void {
@@ -124,7 +128,7 @@ function open(port: number): Promise<TLSSocket> {
 }
 
 /** One connection's loop: send, wait for the whole response, record, repeat until the deadline. */
-async function drive(port: number, request: Buffer, shared: Shared): Promise<void> {
+async function drive(port: number, requests: readonly Buffer[], shared: Shared): Promise<void> {
   while (performance.now() < shared.deadline) {
     let socket: TLSSocket;
     try {
@@ -139,7 +143,7 @@ async function drive(port: number, request: Buffer, shared: Shared): Promise<voi
       let sentAt = 0;
       const send = (): void => {
         sentAt = performance.now();
-        socket.write(request);
+        socket.write(requests[shared.sent++ % requests.length]!);
       };
       const finish = (): void => {
         socket.removeAllListeners('data');
@@ -180,7 +184,7 @@ async function drive(port: number, request: Buffer, shared: Shared): Promise<voi
 }
 
 export async function runLoad(message: RunRequest): Promise<RunResult> {
-  const request = requestBytes(message.port, message.path, message.body);
+  const requests = (message.bodies ?? [message.body]).map((body) => requestBytes(message.port, message.path, body));
   const start = performance.now();
   const shared: Shared = {
     histogram: new Histogram(),
@@ -190,8 +194,9 @@ export async function runLoad(message: RunRequest): Promise<RunResult> {
     requests: 0,
     deadline: start + message.durationMs,
     lastDone: start,
+    sent: 0,
   };
-  await Promise.all(Array.from({ length: message.connections }, () => drive(message.port, request, shared)));
+  await Promise.all(Array.from({ length: message.connections }, () => drive(message.port, requests, shared)));
   return {
     type: 'result',
     id: message.id,

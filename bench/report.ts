@@ -1,7 +1,7 @@
 /** What the runs mean: per-scenario summaries, ratios, targets, growth of the scaling series, Markdown. */
 import { Histogram } from './histogram.js';
 
-export type ScenarioId = 'ceiling' | 'ztgate-validate' | 'ztgate-mutate' | 'ztgate-calico' | 'pepr-validate' | 'pepr-mutate';
+export type ScenarioId = 'ceiling' | 'ztgate-validate' | 'ztgate-mutate' | 'ztgate-mutate-distinct' | 'ztgate-calico' | 'pepr-validate' | 'pepr-mutate';
 
 export interface RunRecord {
   scenario: string;
@@ -101,9 +101,11 @@ export interface Ratio {
 const PAIRS: [string, string, string][] = [
   ['validate / ceiling', 'ztgate-validate', 'ceiling'],
   ['mutate / ceiling', 'ztgate-mutate', 'ceiling'],
+  ['mutate, distinct Pods / ceiling', 'ztgate-mutate-distinct', 'ceiling'],
   ['calico / ceiling', 'ztgate-calico', 'ceiling'],
   ['validate / Pepr validate', 'ztgate-validate', 'pepr-validate'],
   ['mutate / Pepr mutate', 'ztgate-mutate', 'pepr-mutate'],
+  ['mutate, distinct Pods / Pepr mutate', 'ztgate-mutate-distinct', 'pepr-mutate'],
 ];
 
 export function ratios(summaries: Summary[], connectionLevels: number[]): Ratio[] {

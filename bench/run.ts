@@ -13,7 +13,10 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview, writeCheckManifests } from './fixtures.js';
+import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, podReview, policyReview, writeCheckManifests } from './fixtures.js';
+
+/** More than the mutation memo and the template cache hold, so the distinct-Pods scenario always misses both. */
+const DISTINCT_PODS = 512;
 import { Histogram } from './histogram.js';
 import type { ProbeResult, RunRequest, RunResult } from './loadgen.js';
 import { PEPR_VERSION, buildPepr, startPepr, type PeprServer } from './pepr.js';
@@ -89,8 +92,9 @@ class LoadClient {
     });
   }
 
-  run(port: number, path: string, body: string, connections: number, durationMs: number): Promise<RunResult> {
+  run(port: number, path: string, body: string, connections: number, durationMs: number, bodies?: string[]): Promise<RunResult> {
     const message: Omit<RunRequest, 'id'> = { type: 'run', port, path, body, connections, durationMs };
+    if (bodies) message.bodies = bodies;
     return this.ask<RunResult>(message);
   }
 
@@ -116,6 +120,8 @@ interface Scenario {
   server: () => { pid: number; port: number } | undefined;
   path: () => string;
   body: string;
+  /** Sent in turn instead of `body`, when every request must carry a different object. */
+  bodies?: string[];
   expect: 'allowed' | 'patched';
 }
 
@@ -162,10 +168,10 @@ function describeProbe(p: ProbeSummary, expect: Scenario['expect']): string {
 // ---------------------------------------------------------------------------------------------------
 // One measured run
 
-async function measure(load: LoadClient, scenario: string, target: { pid: number; port: number }, path: string, body: string, connections: number, durationMs: number, rep: number): Promise<RunRecord> {
+async function measure(load: LoadClient, scenario: string, target: { pid: number; port: number }, path: string, body: string, connections: number, durationMs: number, rep: number, bodies?: string[]): Promise<RunRecord> {
   const before = cpuMicros(target.pid);
   const clientBefore = cpuMicros(load.child.pid!);
-  const result = await load.run(target.port, path, body, connections, durationMs);
+  const result = await load.run(target.port, path, body, connections, durationMs, bodies);
   const after = cpuMicros(target.pid);
   const clientAfter = cpuMicros(load.child.pid!);
   const mem = memory(target.pid);
@@ -492,6 +498,7 @@ async function main(): Promise<number> {
     children.push(ceiling.child);
     const validateBody = JSON.stringify(podReview(APP_NAMESPACE));
     const mutateBody = JSON.stringify(podReview(MESH_NAMESPACE));
+    const distinctMutateBodies = distinctPodReviews(MESH_NAMESPACE, DISTINCT_PODS);
     const calicoBody = JSON.stringify(policyReview(50));
 
     if (sections.has('main')) {
@@ -504,6 +511,7 @@ async function main(): Promise<number> {
         { id: 'ceiling', description: 'bare fastify 5 HTTPS: parse the AdmissionReview, allow', server: () => ceiling, path: () => '/validate', body: validateBody, expect: 'allowed' },
         { id: 'ztgate-validate', description: `ztgate /validate: ReplicaSet Pod, 2 containers, protected namespace ${APP_NAMESPACE}`, server: () => ztgate, path: () => '/validate', body: validateBody, expect: 'allowed' },
         { id: 'ztgate-mutate', description: `ztgate /mutate: the same Pod in mesh namespace ${MESH_NAMESPACE}`, server: () => ztgate, path: () => '/mutate', body: mutateBody, expect: 'patched' },
+        { id: 'ztgate-mutate-distinct', description: `ztgate /mutate: ${DISTINCT_PODS} different Pods in turn, so no answer is ever replayed (the mutation memo always misses)`, server: () => ztgate, path: () => '/mutate', body: distinctMutateBodies[0]!, bodies: distinctMutateBodies, expect: 'patched' },
         { id: 'ztgate-calico', description: 'ztgate /validate: GlobalNetworkPolicy, 50 rules, tier security, by a security admin', server: () => ztgate, path: () => '/validate', body: calicoBody, expect: 'allowed' },
         { id: 'pepr-validate', description: `Pepr ${PEPR_VERSION} validate action on the validate Pod`, server: () => peprTarget, path: () => pepr!.deployment.validatePath, body: validateBody, expect: 'allowed' },
         { id: 'pepr-mutate', description: `Pepr ${PEPR_VERSION} mutate action (identity label) on the mutate Pod`, server: () => peprTarget, path: () => pepr!.deployment.mutatePath, body: mutateBody, expect: 'patched' },
@@ -520,13 +528,13 @@ async function main(): Promise<number> {
       const metricsBefore = await scrapeMetrics(ztgate.metricsPort!);
 
       log(`warming up each scenario (${timing.warmupMs / 1000} s at 32 connections)`);
-      for (const s of active) await load.run(s.server()!.port, s.path(), s.body, 32, timing.warmupMs);
+      for (const s of active) await load.run(s.server()!.port, s.path(), s.body, 32, timing.warmupMs, s.bodies);
       const total = timing.reps * CONNECTIONS.length * active.length;
       log(`${total} measured runs of ${timing.runMs / 1000} s, interleaved`);
       for (let rep = 1; rep <= timing.reps; rep++) {
         for (const connections of CONNECTIONS) {
           for (const s of active) {
-            const run = await measure(load, s.id, s.server()!, s.path(), s.body, connections, timing.runMs, rep);
+            const run = await measure(load, s.id, s.server()!, s.path(), s.body, connections, timing.runMs, rep, s.bodies);
             log(runLine(run));
             runs.push(run);
           }
@@ -545,6 +553,7 @@ async function main(): Promise<number> {
         deadlineExceeded: delta('ztgate_deadline_exceeded_total'),
         internalErrors: delta('ztgate_internal_errors_total'),
         badRequests: delta('ztgate_bad_requests_total'),
+        mutationsRecalled: delta('ztgate_mutations_recalled_total'),
       };
     }
 
