@@ -622,7 +622,7 @@ function renderMarkdown(
   ];
   if (Object.keys(scenarios).length > 0) {
     lines.push('| scenario | body | first answer |', '|---|--:|---|');
-    for (const [id, s] of Object.entries(scenarios)) lines.push(`| ${id}: ${s.description} | ${s.bodyBytes} B | ${describeProbe(s.probe, id.endsWith('mutate') ? 'patched' : 'allowed')} |`);
+    for (const [id, s] of Object.entries(scenarios)) lines.push(`| ${id}: ${s.description} | ${s.bodyBytes} B | ${describeProbe(s.probe, id.includes('mutate') ? 'patched' : 'allowed')} |`);
     lines.push('');
   }
   if (summaries.length > 0) lines.push(summaryTable(summaries), '', ratioTable(ratioList), '');
