@@ -48,6 +48,17 @@ export function selectsEverything(text: string | undefined): boolean {
   return result.ok && result.selector.matchesEverything;
 }
 
+/**
+ * `namespaceSelector: global()` selects what lives outside namespaces: host endpoints and
+ * GlobalNetworkSets, which are addresses with labels and never carry a service account. (Calico accepts
+ * global() only alone in an entity's namespaceSelector; a combination is ZT-NET-004's to refuse.)
+ */
+function selectsNonNamespaced(namespaceSelector: string | undefined): boolean {
+  if (namespaceSelector === undefined) return false;
+  const result = compileSelector(namespaceSelector);
+  return result.ok && result.selector.usesGlobal;
+}
+
 function present(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
@@ -56,7 +67,10 @@ function present(value: unknown): boolean {
 export interface PeerAnalysis {
   /** Why the peer admits everyone, or undefined when something narrows it. */
   unrestricted?: string;
-  /** The peer names workloads (by labels, namespaces, service accounts or Services), not only addresses. */
+  /**
+   * The peer names workloads (by labels, namespaces, service accounts or Services), not only addresses:
+   * false for nets alone and for host endpoints and GlobalNetworkSets (`namespaceSelector: global()`).
+   */
   workload: boolean;
   /** A cryptographic identity: service account names, or a service account selector that narrows. */
   crypto: boolean;
@@ -89,7 +103,8 @@ export function analysePeer(peer: JsonObject, namespaced: boolean): PeerAnalysis
   const narrowed =
     selectorNarrows || namespaceNarrows || crypto || netsNarrow || present(notSelector) || present(peer['services']) || implicitNamespace;
 
-  const workload = [selector, notSelector, namespaceSelector].some(present) || accounts !== undefined || present(peer['services']);
+  const addressesOnly = selectsNonNamespaced(namespaceSelector) && accounts === undefined && !present(peer['services']);
+  const workload = !addressesOnly && ([selector, notSelector, namespaceSelector].some(present) || accounts !== undefined || present(peer['services']));
   const analysis: PeerAnalysis = { workload, crypto, network: selectorNarrows || namespaceNarrows || netsNarrow };
   if (!narrowed) {
     if (catchAll !== undefined) analysis.unrestricted = `its nets include ${catchAll}`;

@@ -42,6 +42,9 @@ const PEERS: [string, JsonObject, boolean, string][] = [
   ['nets and service account names', { nets: ['10.1.0.0/16'], serviceAccounts: { names: ['web'] } }, false, ''],
   ['a service account selector that matches everything is no identity', { selector: 'app == "web"', serviceAccounts: { selector: 'all()' } }, true, 'names no serviceAccounts'],
   ['nets only: addresses, not workloads', { nets: ['192.0.2.0/24'] }, false, ''],
+  ['host endpoints and GlobalNetworkSets (namespaceSelector global()): addresses, not workloads', { namespaceSelector: 'global()', selector: 'role == "db-hosts"' }, false, ''],
+  ['global() spelled with blanks', { namespaceSelector: 'global( )', selector: 'role == "db-hosts"' }, false, ''],
+  ['global() with service accounts still needs nothing more', { namespaceSelector: 'global()', selector: 'role == "db-hosts"', serviceAccounts: { names: ['web'] } }, false, ''],
   ['a Service', { services: { name: 'api', namespace: 'shop' } }, true, 'Replace source.services with a selector and serviceAccounts'],
 ];
 
