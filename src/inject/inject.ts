@@ -1,4 +1,4 @@
-import { asArray, asObject, isJsonObject, stringMap, type JsonObject } from '../util/json.js';
+import { asArray, asObject, isJsonObject, stringEntry, stringMap, type JsonObject } from '../util/json.js';
 import { A, INIT, L, PROXY, VALIDATION } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { namesOf, containersOf, findContainer, findSidecar, moveContainer, setContainers, specOf } from './containers.js';
@@ -36,7 +36,7 @@ export const CORE_DUMP = 'enable-core-dump';
 function clusterEnv(pod: JsonObject, config: InjectionConfig): Record<string, string> {
   const env: Record<string, string> = {};
   if (config.clusterID) env['ISTIO_META_CLUSTER_ID'] = config.clusterID;
-  const network = stringMap(asObject(pod['metadata'])?.['labels'])[L.network] ?? config.network;
+  const network = stringEntry(asObject(pod['metadata'])?.['labels'], L.network) ?? config.network;
   if (network) env['ISTIO_META_NETWORK'] = network;
   return env;
 }

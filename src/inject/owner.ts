@@ -1,4 +1,4 @@
-import { asArray, asObject, asString, stringMap, type JsonObject } from '../util/json.js';
+import { asArray, asObject, asString, stringEntry, type JsonObject } from '../util/json.js';
 import { L } from './annotations.js';
 
 /**
@@ -32,13 +32,13 @@ export function workloadOfPod(pod: JsonObject, namespace: string): Workload {
   workload.apiVersion = asString(controller['apiVersion']) ?? '';
   workload.kind = asString(controller['kind']) ?? '';
   workload.name = asString(controller['name']) ?? '';
-  const hash = stringMap(metadata['labels'])[L.podTemplateHash] ?? '';
+  const hash = stringEntry(metadata['labels'], L.podTemplateHash) ?? '';
   if (workload.kind === 'ReplicaSet' && hash !== '' && workload.name.endsWith(hash)) {
     workload.name = workload.name.endsWith(`-${hash}`) ? workload.name.slice(0, -(hash.length + 1)) : workload.name;
     workload.kind = 'Deployment';
     workload.apiVersion = 'apps/v1';
-  } else if (workload.kind === 'ReplicationController' && stringMap(metadata['labels'])['deploymentconfig']) {
-    workload.name = stringMap(metadata['labels'])['deploymentconfig']!;
+  } else if (workload.kind === 'ReplicationController' && stringEntry(metadata['labels'], 'deploymentconfig')) {
+    workload.name = stringEntry(metadata['labels'], 'deploymentconfig')!;
     workload.kind = 'DeploymentConfig';
     workload.apiVersion = 'v1';
   } else if (workload.kind === 'Job') {

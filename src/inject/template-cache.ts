@@ -1,5 +1,5 @@
 import { LruCache } from '../util/lru.js';
-import { asArray, asObject, asString, stringMap, type JsonObject } from '../util/json.js';
+import { asArray, asObject, asString, stringEntry, stringMap, type JsonObject } from '../util/json.js';
 import { PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { goShape } from './goshape.js';
@@ -30,8 +30,7 @@ function keyOf(input: TemplateInput): string {
   });
   // Only the labels the template reads: each rollout's ReplicaSet adds its own pod-template-hash, and
   // keying on every label made the first Pod of each rollout render the sidecar again.
-  const labels = stringMap(metadata['labels']);
-  const read = TEMPLATE_LABELS.map((name) => labels[name] ?? null);
+  const read = TEMPLATE_LABELS.map((name) => stringEntry(metadata['labels'], name) ?? null);
   return JSON.stringify([stringMap(metadata['annotations']), read, containers, input.workload]);
 }
 

@@ -1,4 +1,4 @@
-import { asArray, asObject, asString, isJsonObject, stringMap, type JsonObject, type JsonValue } from '../util/json.js';
+import { asArray, asObject, asString, isJsonObject, stringEntry, stringMap, type JsonObject, type JsonValue } from '../util/json.js';
 import { A, INIT, L, PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { goJson, goShape } from './goshape.js';
@@ -331,11 +331,12 @@ export const TEMPLATE_LABELS: readonly string[] = [
   'version',
 ];
 
-function labelsPatch(labels: Record<string, string>, workload: Workload): JsonObject {
+function labelsPatch(podLabels: unknown, workload: Workload): JsonObject {
+  const label = (name: string): string => stringEntry(podLabels, name) ?? '';
   return {
-    [L.tlsMode]: labels[L.tlsMode] || 'istio',
-    [L.canonicalName]: labels[L.canonicalName] || labels['app.kubernetes.io/name'] || labels['app'] || workload.name,
-    [L.canonicalRevision]: labels[L.canonicalRevision] || labels['app.kubernetes.io/version'] || labels['version'] || 'latest',
+    [L.tlsMode]: label(L.tlsMode) || 'istio',
+    [L.canonicalName]: label(L.canonicalName) || label('app.kubernetes.io/name') || label('app') || workload.name,
+    [L.canonicalRevision]: label(L.canonicalRevision) || label('app.kubernetes.io/version') || label('version') || 'latest',
   };
 }
 
@@ -377,7 +378,7 @@ export function renderTemplate(input: TemplateInput): RenderedTemplate {
     native,
     patch: {
       metadata: {
-        labels: labelsPatch(stringMap(metadata['labels']), input.workload),
+        labels: labelsPatch(metadata['labels'], input.workload),
         annotations: annotationsPatch(annotations, spec, config),
       },
       spec: patchSpec,

@@ -35,6 +35,13 @@ export function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** One entry of a label or annotation map, without copying a map that may hold 100,000 keys. */
+export function stringEntry(value: unknown, key: string): string | undefined {
+  if (!isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
+  const entry = value[key];
+  return typeof entry === 'string' ? entry : undefined;
+}
+
 /** Label and annotation maps: only string values count, as the API server guarantees. */
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
