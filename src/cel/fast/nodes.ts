@@ -307,10 +307,15 @@ export class FoldNode implements Evaluable {
   }
 }
 
-export class AndNode implements Evaluable {
+/**
+ * `&&` and `||`, as the library evaluates them: every argument is tried, the absorbing value (false
+ * for `&&`, true for `||`) wins over errors, and otherwise the errors merge into one.
+ */
+class LogicNode implements Evaluable {
   constructor(
     readonly id: number,
     private readonly args: Evaluable[],
+    private readonly absorbing: boolean,
   ) {}
 
   eval(frame: Frame): CelResult {
@@ -318,32 +323,24 @@ export class AndNode implements Evaluable {
     for (const arg of this.args) {
       const value = arg.eval(frame);
       if (typeof value === 'boolean') {
-        if (!value) return false;
+        if (value === this.absorbing) return value;
         continue;
       }
       (errors ??= []).push(isCelError(value) ? value : celError(`type mismatch: expected bool, got ${String(celType(value))}`, this.id));
     }
-    return errors ? mergeErrors(errors) : true;
+    return errors ? mergeErrors(errors) : !this.absorbing;
   }
 }
 
-export class OrNode implements Evaluable {
-  constructor(
-    readonly id: number,
-    private readonly args: Evaluable[],
-  ) {}
+export class AndNode extends LogicNode {
+  constructor(id: number, args: Evaluable[]) {
+    super(id, args, false);
+  }
+}
 
-  eval(frame: Frame): CelResult {
-    let errors: CelError[] | undefined;
-    for (const arg of this.args) {
-      const value = arg.eval(frame);
-      if (typeof value === 'boolean') {
-        if (value) return true;
-        continue;
-      }
-      (errors ??= []).push(isCelError(value) ? value : celError(`type mismatch: expected bool, got ${String(celType(value))}`, this.id));
-    }
-    return errors ? mergeErrors(errors) : false;
+export class OrNode extends LogicNode {
+  constructor(id: number, args: Evaluable[]) {
+    super(id, args, true);
   }
 }
 
