@@ -8,6 +8,7 @@ import { MATCH_EVERYTHING, parseLabelSelector } from '../util/label-selector.js'
 import { describeYamlError } from '../util/yaml-errors.js';
 import { ConfigError, ConfigNode, parseDuration } from './reader.js';
 import { MODES, type Config, type ExceptionRule, type Mode } from './types.js';
+import { deepFreeze } from '../util/freeze.js';
 
 export const EMBEDDED_CONFIG_SOURCE = 'embedded default';
 export const DEFAULT_SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'];
@@ -77,14 +78,6 @@ function parseExceptions(node: ConfigNode): ExceptionRule[] {
     if (expires) rule.expires = expires;
     return rule;
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** Validates a parsed config document into a frozen Config; throws ConfigError naming the path. */

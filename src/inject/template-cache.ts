@@ -4,6 +4,7 @@ import { PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { goShape } from './goshape.js';
 import { renderTemplate, TEMPLATE_LABELS, type TemplateInput } from './template.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /**
  * Rendered templates, kept per config and per what the template reads from the Pod: its annotations,
@@ -42,16 +43,8 @@ function entryOf(input: TemplateInput): TemplateEntry {
     const containers = spec[list];
     if (Array.isArray(containers)) spec[list] = containers.map((c) => goShape(c as JsonObject, 'Container'));
   }
+  // Shared entries must stay as rendered: a stray write throws rather than changing the next Pod.
   return { patch: deepFreeze(patch), shapedPatch: deepFreeze(shapedPatch) };
-}
-
-/** Shared entries must stay as rendered: a stray write throws rather than changing the next Pod. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** The rendered template for `input`; a config that can still change is never cached. */
