@@ -35,8 +35,9 @@ export interface MutationResult {
 /** Audit annotation (prefixed by the API server with the webhook name): why the Pod was or was not injected. */
 export const INJECTION_AUDIT_KEY = 'sidecar-injection';
 
-function isPodRequest(request: AdmissionRequest): boolean {
-  return request.kind.group === '' && request.kind.kind === 'Pod' && !request.subResource;
+/** The only requests mutateObject changes: a Pod's CREATE (its containers cannot change afterwards). */
+export function isPodCreate(request: AdmissionRequest): boolean {
+  return request.kind.group === '' && request.kind.kind === 'Pod' && !request.subResource && request.operation === 'CREATE';
 }
 
 /**
@@ -47,8 +48,7 @@ function isPodRequest(request: AdmissionRequest): boolean {
 export function mutateObject(ctx: MutationContext): MutationResult {
   const { request, config } = ctx;
   const result: MutationResult = { warnings: [], auditAnnotations: {} };
-  if (!isPodRequest(request) || !request.object) return result;
-  if (request.operation !== 'CREATE') return result;
+  if (!isPodCreate(request) || !request.object) return result;
   const original = request.object;
   const namespace = request.namespace || (asObject(original['metadata'])?.['namespace'] as string | undefined) || '';
   try {

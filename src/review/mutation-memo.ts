@@ -1,6 +1,7 @@
 import type { AdmissionRequest, AdmissionResponse } from '../admission/types.js';
 import type { Config } from '../config/types.js';
 import type { Facts } from '../engine/types.js';
+import { isPodCreate } from '../inject/admission.js';
 import { LruCache } from '../util/lru.js';
 
 /**
@@ -28,13 +29,15 @@ interface Remembered {
 
 const memos = new WeakMap<Config, LruCache<string, Remembered>>();
 
-/** Everything the mutation reads, as one string; undefined when the request is not worth keeping. */
+/**
+ * Everything the mutation reads, as one string; undefined when the request is not worth keeping: only
+ * a Pod's CREATE is ever changed, and anything else is answered faster than its key could be built.
+ */
 export function mutationKey(request: AdmissionRequest, facts: Facts): string | undefined {
-  if (request.object === undefined) return undefined;
+  if (request.object === undefined || !isPodCreate(request)) return undefined;
   const object = JSON.stringify(request.object);
   if (object.length > MAX_OBJECT_JSON) return undefined;
-  const { group, version, kind } = request.kind;
-  return JSON.stringify([group, version, kind, request.subResource ?? '', request.operation, request.namespace ?? '', request.name ?? '', facts.namespaceLabels]) + object;
+  return JSON.stringify([request.kind.version, request.namespace ?? '', request.name ?? '', facts.namespaceLabels]) + object;
 }
 
 function memoOf(config: Config): LruCache<string, Remembered> | undefined {
@@ -52,19 +55,19 @@ function memoOf(config: Config): LruCache<string, Remembered> | undefined {
 export function recallMutation(key: string, config: Config, uid: string): { response: AdmissionResponse; skipped: string | undefined } | undefined {
   const remembered = memoOf(config)?.get(key);
   if (!remembered) return undefined;
-  const { answer } = remembered;
-  // Fresh containers: callers may add to warnings or annotations without touching the memo.
-  const response: AdmissionResponse = { uid, ...answer };
-  if (answer.warnings) response.warnings = [...answer.warnings];
-  if (answer.auditAnnotations) response.auditAnnotations = { ...answer.auditAnnotations };
-  if (answer.status) response.status = { ...answer.status };
-  return { response, skipped: remembered.skipped };
+  return { response: { uid, ...copyOfAnswer(remembered.answer) }, skipped: remembered.skipped };
 }
 
 export function rememberMutation(key: string, config: Config, response: AdmissionResponse, skipped: string | undefined): void {
   const { uid: _uid, ...answer } = response;
-  if (answer.warnings) answer.warnings = [...answer.warnings];
-  if (answer.auditAnnotations) answer.auditAnnotations = { ...answer.auditAnnotations };
-  if (answer.status) answer.status = { ...answer.status };
-  memoOf(config)?.set(key, { answer: Object.freeze(answer), skipped });
+  memoOf(config)?.set(key, { answer: copyOfAnswer(answer), skipped });
+}
+
+/** Fresh containers both ways: neither the caller's response nor a replayed one can reach into the memo. */
+function copyOfAnswer(answer: Answer): Answer {
+  const copy: Answer = { ...answer };
+  if (answer.warnings) copy.warnings = [...answer.warnings];
+  if (answer.auditAnnotations) copy.auditAnnotations = { ...answer.auditAnnotations };
+  if (answer.status) copy.status = { ...answer.status };
+  return copy;
 }
