@@ -23,22 +23,9 @@ const REMEMBERED_RESULTS = 32;
 
 const cache = new LruCache<string, Compiled>(500);
 
-/**
- * The patterns in use, looked up without the LRU's reordering, which would rewrite its map on every
- * match; bounded, and refilled from the LRU after a reset.
- */
-const hot = new Map<string, Compiled>();
-const HOT_PATTERNS = 256;
-
-/** Compiles once per pattern (least recently used out first); RE2 syntax, as in Kubernetes. */
+/** Compiles once per pattern (a hit writes nothing to the cache); RE2 syntax, as in Kubernetes. */
 export function compileRegex(pattern: string): Compiled {
-  let compiled = hot.get(pattern);
-  if (compiled === undefined) {
-    compiled = cache.getOrCompute(pattern, compileUncached);
-    if (hot.size >= HOT_PATTERNS) hot.clear();
-    hot.set(pattern, compiled);
-  }
-  return compiled;
+  return cache.getOrCompute(pattern, compileUncached);
 }
 
 function compileUncached(pattern: string): Compiled {
