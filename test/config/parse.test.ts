@@ -7,6 +7,19 @@ import { defaultConfig, parseConfig, parseConfigText } from '../../src/config/pa
 import { ConfigError } from '../../src/config/reader.js';
 import { ConfigStore } from '../../src/config/store.js';
 
+/** A ConfigStore over a temporary file that starts as `initial`; the file and the rejections are the test's. */
+function withStoredConfig(initial: string, body: (path: string, store: ConfigStore, rejected: Error[]) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'ztgate-config-'));
+  const path = join(dir, 'config.yaml');
+  try {
+    writeFileSync(path, initial);
+    const rejected: Error[] = [];
+    body(path, new ConfigStore(path, { rejected: (error) => rejected.push(error) }), rejected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('the embedded default config', () => {
   const config = defaultConfig();
   test('needs no file and excludes system namespaces and ztgate-system', () => {
@@ -76,12 +89,7 @@ describe('valid configs', () => {
 
 describe('ConfigStore reloads', () => {
   test('applies a good new file and keeps the old config when the new one is bad', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ztgate-config-'));
-    const path = join(dir, 'config.yaml');
-    try {
-      writeFileSync(path, 'invariants:\n  ZT-POD-001: warn\n');
-      const rejected: Error[] = [];
-      const store = new ConfigStore(path, { rejected: (error) => rejected.push(error) });
+    withStoredConfig('invariants:\n  ZT-POD-001: warn\n', (path, store, rejected) => {
       assert.equal(store.current.modes['ZT-POD-001'], 'warn');
       writeFileSync(path, 'invariants:\n  ZT-POD-001: audit\n');
       assert.equal(store.reload(), true);
@@ -91,9 +99,7 @@ describe('ConfigStore reloads', () => {
       assert.equal(store.current.modes['ZT-POD-001'], 'audit');
       assert.equal(rejected.length, 1);
       assert.match(rejected[0]!.message, /config\.yaml:\d+:\d+: invalid YAML/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
@@ -106,18 +112,11 @@ describe('hostile config text', () => {
     assert.throws(() => parseConfigText(bomb, 'cfg.yaml'), (e: unknown) => e instanceof ConfigError);
   });
   test('a config file emptied mid-write is rejected and the old config stays', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ztgate-config-'));
-    const path = join(dir, 'config.yaml');
-    try {
-      writeFileSync(path, 'invariants:\n  ZT-POD-001: warn\n');
-      const rejected: Error[] = [];
-      const store = new ConfigStore(path, { rejected: (error) => rejected.push(error) });
+    withStoredConfig('invariants:\n  ZT-POD-001: warn\n', (path, store, rejected) => {
       writeFileSync(path, '');
       assert.equal(store.reload(), false);
       assert.equal(store.current.modes['ZT-POD-001'], 'warn');
       assert.match(rejected[0]!.message, /the config file is empty/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
