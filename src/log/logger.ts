@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { TurnBatchedOutput } from './turn-batched-output.js';
 
 /** Constant keys, so log queries and tests read lines back as objects. */
 export const LOG_KEYS = {
@@ -50,14 +51,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /**
- * Synchronous writes to stdout. pino's default destination writes asynchronously through libuv's
- * thread pool: under load it coalesces lines, but at the API server's usual pace (a review at a time)
- * every line became its own thread-pool job, about 60 µs of CPU per review against under 1 µs for a
- * direct write. Node writes to pipes and files synchronously itself, so a stdout that blocks would
- * block console output all the same.
+ * Lines go to stdout once per event-loop turn (turn-batched-output.ts), and what is pending when the
+ * process exits is written then. A lost line is reported on stderr, once per loss.
  */
 function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: true });
+  const output = TurnBatchedOutput.toFd(1, {
+    onLoss: (error) => process.stderr.write(`ztgate: log lines lost: ${error.message}\n`),
+  });
+  process.once('exit', () => output.flushSync());
+  return output;
 }
 
 export type { Logger };
