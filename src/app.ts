@@ -48,14 +48,11 @@ export function buildApp(deps: AppDeps): ZtgateApp {
   } as FastifyServerOptions) as unknown as FastifyInstance;
   let draining = false;
 
-  // Our own JSON parser: no schema coercion of request.object, and a coded error naming the position.
+  // The body reaches the route as text: the review core parses it (with a coded error naming the
+  // position), and a replayed mutation is answered without parsing it at all (review/mutation-replay.ts).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json'], { parseAs: 'string', bodyLimit: BODY_LIMIT_BYTES }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (error) {
-      done(new ZtgateError('BODY_NOT_JSON', `the body is not valid JSON: ${(error as Error).message}`), undefined);
-    }
+    done(null, body);
   });
 
   app.setErrorHandler((error, _request, reply) => {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Logger } from '../log/logger.js';
-import { runReview, WEBHOOK_KINDS, type ReviewOutcome, type WebhookKind } from '../review/review.js';
+import { runReview, runReviewText, WEBHOOK_KINDS, type ReviewOutcome, type WebhookKind } from '../review/review.js';
 import type { Metrics } from './metrics.js';
 import type { LoadShedder } from './load-shedding.js';
 import { ZtgateError } from '../errors.js';
@@ -66,11 +66,10 @@ export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): voi
   for (const webhook of WEBHOOK_KINDS) {
     app.post(`/${webhook}`, async (httpRequest, reply) => {
       const started = process.hrtime.bigint();
-      const outcome = runReview(webhook, httpRequest.body, {
-        config: deps.config(),
-        namespaces: deps.namespaces,
-        now: deps.now?.() ?? new Date(),
-      });
+      const reviewDeps = { config: deps.config(), namespaces: deps.namespaces, now: deps.now?.() ?? new Date() };
+      // No body parser ran when the request had no JSON content type: the core says what is missing.
+      const { body } = httpRequest;
+      const outcome = typeof body === 'string' ? runReviewText(webhook, body, reviewDeps) : runReview(webhook, body, reviewDeps);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (!outcome.ok) {
         deps.metrics.badRequests.inc({ webhook, code: outcome.body.code });
@@ -79,7 +78,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): voi
         record(webhook, outcome, seconds, deps);
       }
       // Serialised here, exactly as `ztgate review` prints it, so the two answers are byte-identical.
-      return reply.code(outcome.httpStatus).type('application/json').send(JSON.stringify(outcome.body));
+      const text = outcome.ok && outcome.encoded !== undefined ? outcome.encoded : JSON.stringify(outcome.body);
+      return reply.code(outcome.httpStatus).type('application/json').send(text);
     });
   }
 }

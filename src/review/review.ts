@@ -9,7 +9,7 @@ import { ZtgateError, type ErrorCode } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Facts, Verdict } from '../engine/types.js';
-import { mutationKey, recallMutation, rememberMutation } from './mutation-memo.js';
+import { keepMutation, replayMutation } from './mutation-replay.js';
 
 export type WebhookKind = 'validate' | 'mutate';
 export const WEBHOOK_KINDS: readonly WebhookKind[] = ['validate', 'mutate'];
@@ -43,8 +43,10 @@ export type ReviewOutcome =
       internalError?: string;
       /** Set when the decision overran the internal deadline and the deadline answer was sent instead. */
       deadlineExceeded?: boolean;
-      /** Set when a mutation's answer was replayed from an identical earlier object (mutation-memo.ts). */
+      /** Set when a mutation's answer was replayed from an identical earlier request (mutation-replay.ts). */
       recalled?: boolean;
+      /** `body` already serialised (a replayed answer): byte-identical to JSON.stringify(body). */
+      encoded?: string;
     }
   | { ok: false; httpStatus: number; body: { code: ErrorCode; message: string } };
 
@@ -131,25 +133,34 @@ function decideAndRespond(webhook: WebhookKind, request: AdmissionRequest, facts
 }
 
 function mutate(request: AdmissionRequest, facts: Facts, config: Config): ReviewOutcome {
-  const key = mutationKey(request, facts);
-  const recalled = key === undefined ? undefined : recallMutation(key, config, request.uid);
-  if (recalled) {
-    const { response, skipped } = recalled;
-    const outcome: ReviewOutcome = {
-      ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
-      violations: [], mutated: response.patch !== undefined, recalled: true,
-    };
-    if (skipped) outcome.skipped = skipped;
-    return outcome;
-  }
   const verdict = decideMutation(request, facts, config);
   const response = mutationResponse(request, verdict);
-  if (key !== undefined && !verdict.internalError) rememberMutation(key, config, response, verdict.skipped);
   const outcome: ReviewOutcome = {
     ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
     violations: [], mutated: response.patch !== undefined,
   };
   if (verdict.skipped) outcome.skipped = verdict.skipped;
   if (verdict.internalError) outcome.internalError = verdict.internalError;
+  return outcome;
+}
+
+/**
+ * runReview for a request still in its wire form, as the server receives it: a mutation may be
+ * answered from an identical earlier request (mutation-replay.ts) before the text is even parsed.
+ */
+export function runReviewText(webhook: WebhookKind, text: string, deps: ReviewDeps): ReviewOutcome {
+  if (webhook === 'mutate') {
+    const replayed = replayMutation(text, deps);
+    if (replayed) return replayed;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    const coded = new ZtgateError('BODY_NOT_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+    return { ok: false, httpStatus: coded.status, body: coded.toJSON() };
+  }
+  const outcome = runReview(webhook, body, deps);
+  if (webhook === 'mutate') keepMutation(text, outcome, deps);
   return outcome;
 }

@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaultConfig, parseConfig } from '../../src/config/parse.js';
+import { StaticNamespaceSource } from '../../src/facts/static.js';
+import { firstUidSpan } from '../../src/review/mutation-replay.js';
+import { runReview, runReviewText, type ReviewDeps } from '../../src/review/review.js';
+import type { JsonObject } from '../../src/util/json.js';
+import { namespace } from '../support/app.js';
+import { pod, reviewOf } from '../support/reviews.js';
+
+const MESH = { 'istio-injection': 'enabled' };
+const meshOnly = new StaticNamespaceSource([namespace('shop', MESH)]);
+const meshLess = new StaticNamespaceSource([namespace('shop')]);
+
+function deps(overrides: Partial<ReviewDeps> = {}): ReviewDeps {
+  return { config: defaultConfig(), namespaces: meshOnly, now: new Date('2026-11-23T00:00:00Z'), ...overrides };
+}
+
+/** A replica as the API server sends it: generateName, no name yet. */
+function replica(extra: JsonObject = {}): JsonObject {
+  return pod({ serviceAccountName: 'web', ...extra }, { generateName: 'web-7d9f-', labels: { app: 'web' } });
+}
+
+const uid = (n: number): string => `705ab4f5-6393-11e8-b7cc-${String(n).padStart(12, '0')}`;
+
+function textOf(object: JsonObject, requestUid: string, options: Parameters<typeof reviewOf>[1] = {}): string {
+  return JSON.stringify(reviewOf(object, { ...options, uid: requestUid }));
+}
+
+function mutateText(text: string, reviewDeps: ReviewDeps) {
+  const outcome = runReviewText('mutate', text, reviewDeps);
+  assert.ok(outcome.ok, JSON.stringify(outcome.body));
+  return outcome;
+}
+
+/** What the server sends for an outcome. */
+function wire(outcome: ReturnType<typeof mutateText>): string {
+  return outcome.encoded ?? JSON.stringify(outcome.body);
+}
+
+/** The answer decided from scratch (parsed, no memo), as the CLI gives it. */
+function fresh(text: string): string {
+  const outcome = runReview('mutate', JSON.parse(text), deps());
+  assert.ok(outcome.ok);
+  return JSON.stringify(outcome.body);
+}
+
+describe('mutation replay: replicas of one template', () => {
+  test('the second identical request is replayed: same patch, its own uid, counted as recalled, byte-identical', () => {
+    const shared = deps();
+    const first = mutateText(textOf(replica(), uid(1)), shared);
+    const second = mutateText(textOf(replica(), uid(2)), shared);
+    assert.equal(first.recalled, undefined);
+    assert.equal(second.recalled, true);
+    assert.ok(first.response.patch, 'the first replica was injected');
+    assert.equal(second.response.patch, first.response.patch);
+    assert.equal(second.response.uid, uid(2));
+    assert.equal(second.body.response.uid, uid(2));
+    assert.equal(second.request.uid, uid(2), 'logs and metrics see the new request');
+    assert.equal(second.mutated, true);
+    assert.equal(wire(second), fresh(textOf(replica(), uid(2))));
+    assert.equal(wire(second), JSON.stringify(second.body));
+  });
+
+  test('a replayed answer equals a fresh one, byte for byte, for every shape that changes the decision', () => {
+    const cases: Array<[string, JsonObject]> = [
+      ['plain replica', replica()],
+      ['injection disabled by label', pod({ serviceAccountName: 'web' }, { generateName: 'x-', labels: { 'sidecar.istio.io/inject': 'false' } })],
+      ['invalid injection annotation (denied)', pod({ serviceAccountName: 'web' }, { generateName: 'x-', annotations: { 'sidecar.istio.io/proxyCPU': 'lots' } })],
+      ['hostNetwork', replica({ hostNetwork: true })],
+      ['probes rewritten', replica({ containers: [{ name: 'app', image: 'a', readinessProbe: { httpGet: { path: '/ready', port: 8080 } } }] })],
+    ];
+    for (const [name, object] of cases) {
+      const shared = deps();
+      mutateText(textOf(object, uid(1)), shared);
+      const replayed = mutateText(textOf(object, uid(2)), shared);
+      assert.equal(replayed.recalled, true, name);
+      assert.equal(wire(replayed), fresh(textOf(object, uid(2))), name);
+    }
+    const denied = mutateText(textOf(cases[2]![1], uid(3)), deps());
+    assert.equal(denied.response.allowed, false, 'the denial case is a denial');
+  });
+
+  test('anything else that differs is decided afresh: object, user, operation, dry run, config', () => {
+    const config = defaultConfig();
+    const shared = deps({ config });
+    mutateText(textOf(replica(), uid(1)), shared);
+    const variants: Array<[string, string, ReviewDeps]> = [
+      ['another object', textOf(replica({ priority: 1 }), uid(2)), shared],
+      ['another user', textOf(replica(), uid(2), { userInfo: { username: 'bob', groups: [] } }), shared],
+      ['another operation', textOf(replica(), uid(2), { operation: 'UPDATE', oldObject: replica() }), shared],
+      ['a dry run', textOf(replica(), uid(2), { dryRun: true }), shared],
+      ['another config', textOf(replica(), uid(2)), deps({ config: defaultConfig() })],
+    ];
+    for (const [name, text, reviewDeps] of variants) {
+      assert.equal(mutateText(text, reviewDeps).recalled, undefined, name);
+    }
+  });
+
+  test("the namespace's labels are compared on every replay: a namespace leaving the mesh is not injected", () => {
+    const config = defaultConfig();
+    const namespaces = new StaticNamespaceSource([namespace('shop', MESH)]);
+    mutateText(textOf(replica(), uid(1)), deps({ config, namespaces }));
+    namespaces.add(namespace('shop'));
+    const after = mutateText(textOf(replica(), uid(2)), deps({ config, namespaces }));
+    assert.equal(after.recalled, undefined);
+    const outside = runReview('mutate', reviewOf(replica(), { uid: uid(2) }), deps({ namespaces: meshLess }));
+    assert.ok(outside.ok);
+    assert.equal(wire(after), JSON.stringify(outside.body));
+    assert.doesNotMatch(Buffer.from(after.response.patch ?? '', 'base64').toString(), /istio-proxy/, 'no sidecar outside the mesh');
+    assert.equal(mutateText(textOf(replica(), uid(3)), deps({ config, namespaces: meshLess })).recalled, true, 'the new answer is kept in turn');
+  });
+
+  test('changing a replayed response does not change the next one', () => {
+    const shared = deps();
+    mutateText(textOf(replica(), uid(1)), shared);
+    const replayed = mutateText(textOf(replica(), uid(2)), shared);
+    replayed.response.warnings = ['tampered'];
+    replayed.response.auditAnnotations!['x'] = 'tampered';
+    const again = mutateText(textOf(replica(), uid(3)), shared);
+    assert.equal(again.response.warnings, undefined);
+    assert.equal(again.response.auditAnnotations!['x'], undefined);
+    assert.equal(wire(again), fresh(textOf(replica(), uid(3))));
+  });
+
+  test('a config built by hand (not frozen) is never cached against', () => {
+    const shared = deps({ config: { ...defaultConfig() } });
+    mutateText(textOf(replica(), uid(1)), shared);
+    assert.equal(mutateText(textOf(replica(), uid(2)), shared).recalled, undefined);
+  });
+
+  test('requests over 64 KiB are decided afresh every time', () => {
+    const big = replica({ containers: [{ name: 'app', image: 'a', env: [{ name: 'BLOB', value: 'x'.repeat(70 * 1024) }] }] });
+    const shared = deps();
+    mutateText(textOf(big, uid(1)), shared);
+    assert.equal(mutateText(textOf(big, uid(2)), shared).recalled, undefined);
+  });
+
+  test('a system namespace stays skipped, replayed or not', () => {
+    const config = parseConfig({}, 'test');
+    const shared = deps({ config, namespaces: new StaticNamespaceSource([namespace('kube-system', MESH)]) });
+    const object = pod({}, { namespace: 'kube-system' });
+    const first = mutateText(textOf(object, uid(1)), shared);
+    const second = mutateText(textOf(object, uid(2)), shared);
+    assert.equal(second.recalled, true);
+    assert.equal(second.skipped, first.skipped);
+    assert.equal(second.response.patch, undefined);
+  });
+
+  test('the validating webhook never replays', () => {
+    const shared = deps();
+    runReviewText('validate', textOf(replica(), uid(1)), shared);
+    const second = runReviewText('validate', textOf(replica(), uid(2)), shared);
+    assert.ok(second.ok);
+    assert.equal(second.recalled, undefined);
+  });
+});
+
+describe('mutation replay: texts that must not be replayed', () => {
+  /** Keeps the first text, then sends the second; returns the second's outcome. */
+  function afterKeeping(first: string, second: string) {
+    const shared = deps();
+    mutateText(first, shared);
+    return runReviewText('mutate', second, shared);
+  }
+
+  test('a uid that is not made of UUID characters is decided afresh, every time', () => {
+    for (const odd of ['uid with spaces', 'ünïcode', 'quote"inside', 'back\\slash', 'tab\there']) {
+      const outcome = afterKeeping(textOf(replica(), odd), textOf(replica(), odd));
+      assert.ok(outcome.ok, odd);
+      assert.equal(outcome.recalled, undefined, odd);
+      assert.equal(outcome.response.uid, odd);
+    }
+  });
+
+  test('a uid that other text of the answer repeats (too short to be unique) is never kept', () => {
+    const outcome = afterKeeping(textOf(replica(), 'a'), textOf(replica(), 'a'));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.recalled, undefined);
+  });
+
+  test('when the first "uid" of the text is not request.uid, nothing is kept', () => {
+    const decoy = (requestUid: string, decoyUid: string): string => {
+      const review = reviewOf(replica(), { uid: requestUid });
+      return JSON.stringify({ metadata: { uid: decoyUid }, ...review });
+    };
+    // Same decoy and request uid in the first text: only the probe parse tells them apart.
+    const outcome = afterKeeping(decoy(uid(1), uid(1)), decoy(uid(1), uid(9)));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.recalled, undefined);
+    assert.equal(outcome.response.uid, uid(1));
+  });
+
+  test('a text that differs from a kept one only around the uid is parsed, not replayed', () => {
+    const kept = textOf(replica(), uid(1));
+    const span = firstUidSpan(kept)!;
+    const splice = (value: string): string => `${kept.slice(0, span.start)}${value}${kept.slice(span.end)}`;
+    const cases: Array<[string, string, 'ok' | 'BODY_NOT_JSON']> = [
+      ['the uid runs into an injected field', splice(`${uid(2)}","dryRun":true,"x":"`), 'ok'],
+      ['an escaped quote ends the uid early', splice(`${uid(2)}\\"`), 'ok'],
+      ['the uid is cut short, breaking the JSON', splice(uid(2).slice(0, 8)).replace(`${uid(2).slice(0, 8)}"`, uid(2).slice(0, 8)), 'BODY_NOT_JSON'],
+    ];
+    for (const [name, text, expected] of cases) {
+      const outcome = afterKeeping(kept, text);
+      if (expected === 'ok') {
+        assert.ok(outcome.ok, name);
+        assert.equal(outcome.recalled, undefined, name);
+      } else {
+        assert.equal(outcome.ok, false, name);
+        assert.equal(outcome.body.code, expected, name);
+      }
+    }
+  });
+
+  test('broken JSON gets a coded error that says where', () => {
+    const outcome = runReviewText('mutate', '{"apiVersion": ', deps());
+    assert.equal(outcome.ok, false);
+    assert.equal(outcome.httpStatus, 400);
+    assert.equal(outcome.body.code, 'BODY_NOT_JSON');
+    assert.match(outcome.body.message, /not valid JSON/);
+  });
+});
+
+describe('where the uid is found without parsing', () => {
+  const table: Array<[string, string | undefined]> = [
+    ['{"request":{"uid":"abc-123"}}', 'abc-123'],
+    ['{"request":{"uid":"abc 123"}}', undefined],
+    ['{"request":{"uid":""}}', undefined],
+    ['{"request":{"uid":"abc', undefined],
+    ['{"request":{"uid": "abc"}}', undefined],
+    ['{"request":{}}', undefined],
+    [`{"request":{"uid":"${'a'.repeat(129)}"}}`, undefined],
+    [`{"request":{"uid":"${'a'.repeat(128)}"}}`, 'a'.repeat(128)],
+  ];
+  for (const [text, expected] of table) {
+    test(`${text.slice(0, 40)} → ${expected === undefined ? 'none' : expected.slice(0, 12)}`, () => {
+      const span = firstUidSpan(text);
+      assert.equal(span && text.slice(span.start, span.end), expected);
+    });
+  }
+});
