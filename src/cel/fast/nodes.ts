@@ -114,6 +114,31 @@ function kindCode(value: CelValue | undefined): number | undefined {
 
 const MAX_CACHED_ARGS = 4;
 
+type Impl = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Result types whose implementations return a JavaScript primitive that is its own CEL value. */
+const PRIMITIVE_RESULTS = new Set(['bool', 'int', 'double', 'string']);
+
+/**
+ * The implementation behind an overload, when calling it directly gives what the library's call gives.
+ * The library's call checks the arguments against the overload again (this node chose it for exactly
+ * these kinds of values, so they fit) and converts the result with toCel, which leaves a primitive as it
+ * is. Only overloads declared to return bool, int, double or string qualify, and only when the library
+ * keeps the implementation where 0.6 does; otherwise the library's call is used.
+ */
+function directImpl(func: CelFunc): Impl | undefined {
+  const impl = (func as unknown as { _impl?: unknown })._impl;
+  const result = func.result;
+  if (typeof impl !== 'function' || result.kind !== 'scalar' || !PRIMITIVE_RESULTS.has(result.name)) return undefined;
+  return impl as Impl;
+}
+
+function isPrimitive(value: unknown): value is bigint | boolean | number | string {
+  const type = typeof value;
+  return type === 'bigint' || type === 'boolean' || type === 'number' || type === 'string';
+}
+
+
 /** The library's isSubtypeOf: dyn, or the same kind and name of type. */
 function fits(value: CelValue, type: CelType): boolean {
   if (type === CelScalar.DYN) return true;
@@ -139,6 +164,7 @@ function overloadFor(group: FuncGroup, target: CelValue | undefined, args: CelVa
 export class CallNode implements Evaluable {
   private cachedKey = -1;
   private cachedFunc: CelFunc | undefined;
+  private cachedImpl: Impl | undefined;
 
   constructor(
     readonly id: number,
@@ -165,9 +191,19 @@ export class CallNode implements Evaluable {
     if (key < 0) return group.call(this.id, target, values);
     if (key !== this.cachedKey) {
       this.cachedFunc = overloadFor(group, target, values);
+      this.cachedImpl = this.cachedFunc && directImpl(this.cachedFunc);
       this.cachedKey = key;
     }
-    return this.cachedFunc?.call(this.id, target, values);
+    const impl = this.cachedImpl;
+    if (impl === undefined) return this.cachedFunc?.call(this.id, target, values);
+    let result: unknown;
+    try {
+      result = impl.apply(target, values);
+    } catch (error) {
+      return celError(error, this.id);
+    }
+    // A result that is not the primitive its type promises is left to the library's conversion.
+    return isPrimitive(result) ? result : this.cachedFunc!.call(this.id, target, values);
   }
 
   eval(frame: Frame): CelResult {
