@@ -70,6 +70,21 @@ class LazyFields implements ReadonlyMap<string, CelInput> {
 }
 
 /**
+ * The fields behind maps made here, so attribute access can read them without the library's map
+ * wrapper: its get() converts a key and a value that, for these maps, are already a string and a CEL
+ * value. A symbol-keyed property, like ELEMENTS below.
+ */
+const FIELDS = Symbol('fields');
+
+/** A field of a map made by toCelValue, exactly as the map's get() gives it; NOT_OURS for any other map. */
+export function ownField(map: object, key: string): CelInput | undefined | typeof NOT_OURS {
+  const fields = (map as { [FIELDS]?: LazyFields })[FIELDS];
+  return fields === undefined ? NOT_OURS : fields.get(key);
+}
+
+export const NOT_OURS = Symbol('not ours');
+
+/**
  * The converted elements behind lists made here, so loops can read them without the list's iterator.
  * A symbol-keyed property rather than a WeakMap: one list per review would otherwise churn the map.
  */
@@ -92,6 +107,13 @@ function listOf(array: readonly unknown[]): CelInput {
   return list;
 }
 
+function mapOf(object: object): CelInput {
+  const fields = new LazyFields(object);
+  const map = celMap(fields);
+  (map as { [FIELDS]?: LazyFields })[FIELDS] = fields;
+  return map;
+}
+
 /**
  * JSON arrives with every number as a double; Kubernetes gives schema integers CEL int semantics, so
  * `object.spec.replicas + 1` works. With no schema here, every integral number within int64 becomes an int.
@@ -109,7 +131,7 @@ export function toCelValue(value: unknown): CelInput {
       if (value === null) return null;
       if (Array.isArray(value)) return listOf(value);
       if (value instanceof Date) return value.toISOString();
-      return celMap(new LazyFields(value));
+      return mapOf(value);
     default:
       return null;
   }

@@ -1,6 +1,7 @@
 import { celError, celType, isCelError, isCelList, isCelMap, isCelType, isCelUint, type CelResult, type CelValue } from '@bufbuild/cel';
 import type { Bindings } from '../compile.js';
 import { delegatedHas, delegatedSelect } from './delegate.js';
+import { NOT_OURS, ownField } from '../values.js';
 
 /**
  * Attribute resolution, as @bufbuild/cel 0.6 does it (its access.js), with names resolved when the
@@ -50,6 +51,8 @@ function isPlainCelObject(obj: object): boolean {
 
 function byName(obj: CelValue, name: string): CelValue | undefined {
   if (typeof obj !== 'object' || obj === null) return undefined;
+  const own = ownField(obj, name);
+  if (own !== NOT_OURS) return own as CelValue | undefined;
   if (isCelMap(obj)) return obj.get(name);
   if (isPlainCelObject(obj)) return undefined;
   return delegatedSelect(obj, name);
@@ -64,6 +67,9 @@ function byIndex(obj: CelValue, index: bigint | number | boolean): CelValue | un
 
 function isSet(obj: CelValue, name: string): boolean | undefined {
   if (typeof obj !== 'object' || obj === null) return false;
+  // The library's has() is get() != undefined: a field holding null is not set.
+  const own = ownField(obj, name);
+  if (own !== NOT_OURS) return own != undefined;
   if (isCelMap(obj)) return obj.has(name);
   if (isPlainCelObject(obj)) return false;
   return delegatedHas(obj, name);
