@@ -240,6 +240,18 @@ export function podReview(namespace: string, containers = 2): Json {
 }
 
 /**
+ * `count` reviews of one ReplicaSet's Pod as the API server sends its replicas: the same object each
+ * time (a replica is named only after mutating admission), each request with its own uid.
+ */
+export function replicaReviews(namespace: string, count: number): string[] {
+  const review = podReview(namespace) as { request: { uid: string } };
+  return Array.from({ length: count }, () => {
+    review.request.uid = uid();
+    return JSON.stringify(review);
+  });
+}
+
+/**
  * `count` reviews of Pods from as many ReplicaSets (each its own pod-template-hash, as successive
  * rollouts make them), so no two objects are alike: what mutation costs when nothing can be reused,
  * neither a replayed answer nor a rendered sidecar template.

@@ -13,10 +13,12 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, podReview, policyReview, writeCheckManifests } from './fixtures.js';
+import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, podReview, policyReview, replicaReviews, writeCheckManifests } from './fixtures.js';
 
-/** More than the mutation memo and the template cache hold, so the distinct-Pods scenario always misses both. */
+/** More than mutation replay and the template cache hold, so the distinct-Pods scenario always misses both. */
 const DISTINCT_PODS = 512;
+/** Request uids the replica scenario cycles through, as a rollout's burst of replicas brings them. */
+const REPLICA_REQUESTS = 256;
 import { Histogram } from './histogram.js';
 import type { ProbeResult, RunRequest, RunResult } from './loadgen.js';
 import { PEPR_VERSION, buildPepr, startPepr, type PeprServer } from './pepr.js';
@@ -43,17 +45,39 @@ const REPO = resolve(BENCH_DIR, '..');
 const SECTIONS = ['main', 'scaling', 'check'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const { values: flags } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    'skip-pepr': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-    'no-readme': { type: 'boolean', default: false },
-    only: { type: 'string' },
-    out: { type: 'string' },
-    nice: { type: 'string', default: '0' },
-  },
-});
+const USAGE = `usage: node --import tsx bench/run.ts [--quick] [--skip-pepr] [--no-build] [--no-readme] [--only main,scaling,check] [--out FILE] [--nice N]
+  --quick      2-second runs: proves the harness works; its numbers are never compared with anything
+  --skip-pepr  leave out the Pepr scenarios (no npm registry needed)
+  --no-build   benchmark the dist/ already built
+  --no-readme  do not rewrite the results section of bench/README.md
+  --only       run only these sections
+  --out FILE   write the results JSON here instead of bench/results/<date>.json
+  --nice N     scheduling priority of every benchmark process (-20 to 19; negative needs root)`;
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', default: false },
+        quick: { type: 'boolean', default: false },
+        'skip-pepr': { type: 'boolean', default: false },
+        'no-build': { type: 'boolean', default: false },
+        'no-readme': { type: 'boolean', default: false },
+        only: { type: 'string' },
+        out: { type: 'string' },
+        nice: { type: 'string', default: '0' },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const flags = parseFlags();
+if (flags.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const niceness = Number(flags.nice);
 if (!Number.isInteger(niceness) || niceness < -20 || niceness > 19) throw new Error(`--nice: expected an integer from -20 to 19, got ${flags.nice}`);
 setNiceness(niceness);
@@ -497,7 +521,8 @@ async function main(): Promise<number> {
     const ceiling = await startCeiling(REPO, ctx.ztgate.certsDir, pinning.server, logDir);
     children.push(ceiling.child);
     const validateBody = JSON.stringify(podReview(APP_NAMESPACE));
-    const mutateBody = JSON.stringify(podReview(MESH_NAMESPACE));
+    const mutateBodies = replicaReviews(MESH_NAMESPACE, REPLICA_REQUESTS);
+    const mutateBody = mutateBodies[0]!;
     const distinctMutateBodies = distinctPodReviews(MESH_NAMESPACE, DISTINCT_PODS);
     const calicoBody = JSON.stringify(policyReview(50));
 
@@ -510,11 +535,11 @@ async function main(): Promise<number> {
       const scenarios: Scenario[] = [
         { id: 'ceiling', description: 'bare fastify 5 HTTPS: parse the AdmissionReview, allow', server: () => ceiling, path: () => '/validate', body: validateBody, expect: 'allowed' },
         { id: 'ztgate-validate', description: `ztgate /validate: ReplicaSet Pod, 2 containers, protected namespace ${APP_NAMESPACE}`, server: () => ztgate, path: () => '/validate', body: validateBody, expect: 'allowed' },
-        { id: 'ztgate-mutate', description: `ztgate /mutate: the same Pod in mesh namespace ${MESH_NAMESPACE}`, server: () => ztgate, path: () => '/mutate', body: mutateBody, expect: 'patched' },
-        { id: 'ztgate-mutate-distinct', description: `ztgate /mutate: ${DISTINCT_PODS} different Pods in turn, so no answer is ever replayed (the mutation memo always misses)`, server: () => ztgate, path: () => '/mutate', body: distinctMutateBodies[0]!, bodies: distinctMutateBodies, expect: 'patched' },
+        { id: 'ztgate-mutate', description: `ztgate /mutate: the same Pod in mesh namespace ${MESH_NAMESPACE}, a new request uid each time (replicas of one ReplicaSet)`, server: () => ztgate, path: () => '/mutate', body: mutateBody, bodies: mutateBodies, expect: 'patched' },
+        { id: 'ztgate-mutate-distinct', description: `ztgate /mutate: ${DISTINCT_PODS} different Pods in turn, so no answer is ever replayed (mutation replay always misses)`, server: () => ztgate, path: () => '/mutate', body: distinctMutateBodies[0]!, bodies: distinctMutateBodies, expect: 'patched' },
         { id: 'ztgate-calico', description: 'ztgate /validate: GlobalNetworkPolicy, 50 rules, tier security, by a security admin', server: () => ztgate, path: () => '/validate', body: calicoBody, expect: 'allowed' },
         { id: 'pepr-validate', description: `Pepr ${PEPR_VERSION} validate action on the validate Pod`, server: () => peprTarget, path: () => pepr!.deployment.validatePath, body: validateBody, expect: 'allowed' },
-        { id: 'pepr-mutate', description: `Pepr ${PEPR_VERSION} mutate action (identity label) on the mutate Pod`, server: () => peprTarget, path: () => pepr!.deployment.mutatePath, body: mutateBody, expect: 'patched' },
+        { id: 'pepr-mutate', description: `Pepr ${PEPR_VERSION} mutate action (identity label) on the mutate Pods`, server: () => peprTarget, path: () => pepr!.deployment.mutatePath, body: mutateBody, bodies: mutateBodies, expect: 'patched' },
       ];
       const active = scenarios.filter((s) => s.server() !== undefined);
       const scenarioInfo: Record<string, unknown> = {};
