@@ -27,7 +27,7 @@ import type { ReviewOutcome } from './review.js';
  * - an answer is kept only when the uid appears in it once, as response.uid, and after a decision that
  *   neither failed nor overran the deadline, so every error is retried and counted again.
  * Bounded in entries and in request size; only a Pod's CREATE is kept (nothing else is ever changed,
- * and everything else is answered faster than it could be looked up).
+ * and everything else is answered faster than it could be looked up), and only from its second sighting.
  */
 
 const ENTRIES = 64;
@@ -38,7 +38,7 @@ const MAX_UID = 128;
 /** A uid no API server sends: the probe that proves where request.uid sits in a kept text. */
 const PROBE_UID = 'ztgate-probe-0000-0000-000000000000';
 
-interface Kept {
+export interface Kept {
   request: AdmissionRequest;
   answer: Omit<AdmissionResponse, 'uid'>;
   apiVersion: string;
@@ -51,7 +51,13 @@ interface Kept {
   skipped: string | undefined;
 }
 
-const memos = new WeakMap<Config, LruCache<string, Kept>>();
+/**
+ * A text is kept only the second time it is seen: the first sighting records the key alone, so Pods that
+ * each differ (StatefulSets, the first Pod of a rollout) never pay for the proof and encoding below.
+ */
+const SEEN = Symbol('seen once');
+
+const memos = new WeakMap<Config, LruCache<string, Kept | typeof SEEN>>();
 
 function isUidChar(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x2d;
@@ -78,7 +84,7 @@ function keyOf(text: string, span: Span): string {
   return `${text.slice(0, span.start)}\u0000${text.slice(span.end)}`;
 }
 
-function memoOf(config: Config): LruCache<string, Kept> | undefined {
+function memoOf(config: Config): LruCache<string, Kept | typeof SEEN> | undefined {
   // A config that can still change (tests build them by hand) is never cached against.
   if (!Object.isFrozen(config)) return undefined;
   let memo = memos.get(config);
@@ -108,16 +114,30 @@ export interface ReplayDeps {
   now: Date;
 }
 
-/** The kept answer to this request text, re-addressed to its uid; undefined when there is none. */
-export function replayMutation(text: string, deps: ReplayDeps): Extract<ReviewOutcome, { ok: true }> | undefined {
+/** Where one request text stands in the memo: looked up once, used to replay or to keep. */
+export interface ReplayLookup {
+  memo: LruCache<string, Kept | typeof SEEN>;
+  key: string;
+  span: Span;
+  entry: Kept | typeof SEEN | undefined;
+}
+
+
+/** The memo entry for this text; undefined when the text can never be replayed (size, uid, config). */
+export function lookUpMutation(text: string, config: Config): ReplayLookup | undefined {
   if (text.length > MAX_TEXT) return undefined;
-  const memo = memoOf(deps.config);
-  if (!memo) return undefined;
-  const span = firstUidSpan(text);
-  if (!span) return undefined;
-  const kept = memo.get(keyOf(text, span));
-  if (!kept || labelsKey(kept.request, deps.namespaces, deps.now) !== kept.namespaceLabels) return undefined;
-  const uid = text.slice(span.start, span.end);
+  const memo = memoOf(config);
+  const span = memo && firstUidSpan(text);
+  if (!memo || !span) return undefined;
+  const key = keyOf(text, span);
+  return { memo, key, span, entry: memo.get(key) };
+}
+
+/** The kept answer to this request, re-addressed to its uid; undefined when there is none. */
+export function replayMutation(lookup: ReplayLookup, text: string, deps: ReplayDeps): Extract<ReviewOutcome, { ok: true }> | undefined {
+  const kept = lookup.entry;
+  if (kept === undefined || kept === SEEN || labelsKey(kept.request, deps.namespaces, deps.now) !== kept.namespaceLabels) return undefined;
+  const uid = text.slice(lookup.span.start, lookup.span.end);
   const request = { ...kept.request, uid };
   const response: AdmissionResponse = { uid, ...copyOf(kept.answer) };
   const outcome: Extract<ReviewOutcome, { ok: true }> = {
@@ -135,21 +155,27 @@ export function replayMutation(text: string, deps: ReplayDeps): Extract<ReviewOu
   return outcome;
 }
 
-/** Keeps a fresh mutation's answer for the replicas that follow, when it is safe to replay (see above). */
-export function keepMutation(text: string, outcome: ReviewOutcome, deps: ReplayDeps): void {
-  if (!outcome.ok || outcome.internalError || outcome.deadlineExceeded || outcome.recalled) return;
+/**
+ * After a fresh decision: the first sighting of a text is noted; at the second its answer is kept for
+ * the replicas that follow, when it is safe to replay (see above). Returns the answer's encoding when
+ * it had to be made, so the caller need not make it again.
+ */
+export function keepMutation(lookup: ReplayLookup, text: string, outcome: ReviewOutcome, deps: ReplayDeps): string | undefined {
+  if (!outcome.ok || outcome.internalError || outcome.deadlineExceeded || outcome.recalled) return undefined;
   const { request, response } = outcome;
-  if (text.length > MAX_TEXT || !isPodCreate(request)) return;
-  const memo = memoOf(deps.config);
-  const span = firstUidSpan(text);
-  if (!memo || !span || text.slice(span.start, span.end) !== request.uid) return;
-  if (!provesRequestUid(text, span)) return;
+  if (!isPodCreate(request)) return undefined;
+  const { memo, key, span } = lookup;
+  if (lookup.entry === undefined) {
+    memo.set(key, SEEN);
+    return undefined;
+  }
+  if (text.slice(span.start, span.end) !== request.uid || !provesRequestUid(text, span)) return undefined;
   const encoded = JSON.stringify(outcome.body);
   // Once, as response.uid: anything else in the answer that mentioned the uid would replay stale.
   const valueAt = encoded.indexOf(request.uid);
-  if (valueAt < 0 || encoded.indexOf(request.uid, valueAt + 1) >= 0 || !encoded.startsWith(UID_FIELD, valueAt - UID_FIELD.length)) return;
+  if (valueAt < 0 || encoded.indexOf(request.uid, valueAt + 1) >= 0 || !encoded.startsWith(UID_FIELD, valueAt - UID_FIELD.length)) return encoded;
   const { uid: _uid, ...answer } = response;
-  memo.set(keyOf(text, span), {
+  memo.set(key, {
     request,
     answer: copyOf(answer),
     apiVersion: outcome.body.apiVersion,
@@ -159,6 +185,7 @@ export function keepMutation(text: string, outcome: ReviewOutcome, deps: ReplayD
     mutated: outcome.mutated,
     skipped: outcome.skipped,
   });
+  return encoded;
 }
 
 /** The text with another uid in the span parses to that uid as request.uid: the span is request.uid. */

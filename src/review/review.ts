@@ -9,7 +9,7 @@ import { ZtgateError, type ErrorCode } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Facts, Verdict } from '../engine/types.js';
-import { keepMutation, replayMutation } from './mutation-replay.js';
+import { keepMutation, lookUpMutation, replayMutation } from './mutation-replay.js';
 
 export type WebhookKind = 'validate' | 'mutate';
 export const WEBHOOK_KINDS: readonly WebhookKind[] = ['validate', 'mutate'];
@@ -149,8 +149,9 @@ function mutate(request: AdmissionRequest, facts: Facts, config: Config): Review
  * answered from an identical earlier request (mutation-replay.ts) before the text is even parsed.
  */
 export function runReviewText(webhook: WebhookKind, text: string, deps: ReviewDeps): ReviewOutcome {
-  if (webhook === 'mutate') {
-    const replayed = replayMutation(text, deps);
+  const lookup = webhook === 'mutate' ? lookUpMutation(text, deps.config) : undefined;
+  if (lookup) {
+    const replayed = replayMutation(lookup, text, deps);
     if (replayed) return replayed;
   }
   let body: unknown;
@@ -161,6 +162,7 @@ export function runReviewText(webhook: WebhookKind, text: string, deps: ReviewDe
     return { ok: false, httpStatus: coded.status, body: coded.toJSON() };
   }
   const outcome = runReview(webhook, body, deps);
-  if (webhook === 'mutate') keepMutation(text, outcome, deps);
+  const encoded = lookup && keepMutation(lookup, text, outcome, deps);
+  if (encoded !== undefined && outcome.ok) outcome.encoded = encoded;
   return outcome;
 }

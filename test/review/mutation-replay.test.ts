@@ -38,6 +38,12 @@ function wire(outcome: ReturnType<typeof mutateText>): string {
   return outcome.encoded ?? JSON.stringify(outcome.body);
 }
 
+/** Two sightings: the first is noted, the second kept, so the next identical request is replayed. */
+function prime(text: (requestUid: string) => string, reviewDeps: ReviewDeps): void {
+  mutateText(text(uid(101)), reviewDeps);
+  mutateText(text(uid(102)), reviewDeps);
+}
+
 /** The answer decided from scratch (parsed, no memo), as the CLI gives it. */
 function fresh(text: string): string {
   const outcome = runReview('mutate', JSON.parse(text), deps());
@@ -46,11 +52,14 @@ function fresh(text: string): string {
 }
 
 describe('mutation replay: replicas of one template', () => {
-  test('the second identical request is replayed: same patch, its own uid, counted as recalled, byte-identical', () => {
+  test('from the third identical request on, the answer is replayed: same patch, its own uid, counted, byte-identical', () => {
     const shared = deps();
     const first = mutateText(textOf(replica(), uid(1)), shared);
+    const kept = mutateText(textOf(replica(), uid(3)), shared);
     const second = mutateText(textOf(replica(), uid(2)), shared);
-    assert.equal(first.recalled, undefined);
+    assert.equal(first.recalled, undefined, 'the first sighting is only noted');
+    assert.equal(kept.recalled, undefined, 'the second is decided and kept');
+    assert.equal(wire(kept), fresh(textOf(replica(), uid(3))), 'the encoding made while keeping is the answer sent');
     assert.equal(second.recalled, true);
     assert.ok(first.response.patch, 'the first replica was injected');
     assert.equal(second.response.patch, first.response.patch);
@@ -72,7 +81,7 @@ describe('mutation replay: replicas of one template', () => {
     ];
     for (const [name, object] of cases) {
       const shared = deps();
-      mutateText(textOf(object, uid(1)), shared);
+      prime((u) => textOf(object, u), shared);
       const replayed = mutateText(textOf(object, uid(2)), shared);
       assert.equal(replayed.recalled, true, name);
       assert.equal(wire(replayed), fresh(textOf(object, uid(2))), name);
@@ -84,7 +93,8 @@ describe('mutation replay: replicas of one template', () => {
   test('anything else that differs is decided afresh: object, user, operation, dry run, config', () => {
     const config = defaultConfig();
     const shared = deps({ config });
-    mutateText(textOf(replica(), uid(1)), shared);
+    prime((u) => textOf(replica(), u), shared);
+    assert.equal(mutateText(textOf(replica(), uid(1)), shared).recalled, true, 'the same request is replayed');
     const variants: Array<[string, string, ReviewDeps]> = [
       ['another object', textOf(replica({ priority: 1 }), uid(2)), shared],
       ['another user', textOf(replica(), uid(2), { userInfo: { username: 'bob', groups: [] } }), shared],
@@ -100,7 +110,7 @@ describe('mutation replay: replicas of one template', () => {
   test("the namespace's labels are compared on every replay: a namespace leaving the mesh is not injected", () => {
     const config = defaultConfig();
     const namespaces = new StaticNamespaceSource([namespace('shop', MESH)]);
-    mutateText(textOf(replica(), uid(1)), deps({ config, namespaces }));
+    prime((u) => textOf(replica(), u), deps({ config, namespaces }));
     namespaces.add(namespace('shop'));
     const after = mutateText(textOf(replica(), uid(2)), deps({ config, namespaces }));
     assert.equal(after.recalled, undefined);
@@ -108,13 +118,15 @@ describe('mutation replay: replicas of one template', () => {
     assert.ok(outside.ok);
     assert.equal(wire(after), JSON.stringify(outside.body));
     assert.doesNotMatch(Buffer.from(after.response.patch ?? '', 'base64').toString(), /istio-proxy/, 'no sidecar outside the mesh');
-    assert.equal(mutateText(textOf(replica(), uid(3)), deps({ config, namespaces: meshLess })).recalled, true, 'the new answer is kept in turn');
+    mutateText(textOf(replica(), uid(3)), deps({ config, namespaces: meshLess }));
+    assert.equal(mutateText(textOf(replica(), uid(4)), deps({ config, namespaces: meshLess })).recalled, true, 'the new answer is kept in turn');
   });
 
   test('changing a replayed response does not change the next one', () => {
     const shared = deps();
-    mutateText(textOf(replica(), uid(1)), shared);
+    prime((u) => textOf(replica(), u), shared);
     const replayed = mutateText(textOf(replica(), uid(2)), shared);
+    assert.equal(replayed.recalled, true);
     replayed.response.warnings = ['tampered'];
     replayed.response.auditAnnotations!['x'] = 'tampered';
     const again = mutateText(textOf(replica(), uid(3)), shared);
@@ -125,14 +137,14 @@ describe('mutation replay: replicas of one template', () => {
 
   test('a config built by hand (not frozen) is never cached against', () => {
     const shared = deps({ config: { ...defaultConfig() } });
-    mutateText(textOf(replica(), uid(1)), shared);
+    prime((u) => textOf(replica(), u), shared);
     assert.equal(mutateText(textOf(replica(), uid(2)), shared).recalled, undefined);
   });
 
   test('requests over 64 KiB are decided afresh every time', () => {
     const big = replica({ containers: [{ name: 'app', image: 'a', env: [{ name: 'BLOB', value: 'x'.repeat(70 * 1024) }] }] });
     const shared = deps();
-    mutateText(textOf(big, uid(1)), shared);
+    prime((u) => textOf(big, u), shared);
     assert.equal(mutateText(textOf(big, uid(2)), shared).recalled, undefined);
   });
 
@@ -141,6 +153,7 @@ describe('mutation replay: replicas of one template', () => {
     const shared = deps({ config, namespaces: new StaticNamespaceSource([namespace('kube-system', MESH)]) });
     const object = pod({}, { namespace: 'kube-system' });
     const first = mutateText(textOf(object, uid(1)), shared);
+    mutateText(textOf(object, uid(3)), shared);
     const second = mutateText(textOf(object, uid(2)), shared);
     assert.equal(second.recalled, true);
     assert.equal(second.skipped, first.skipped);
@@ -150,6 +163,7 @@ describe('mutation replay: replicas of one template', () => {
   test('the validating webhook never replays', () => {
     const shared = deps();
     runReviewText('validate', textOf(replica(), uid(1)), shared);
+    runReviewText('validate', textOf(replica(), uid(3)), shared);
     const second = runReviewText('validate', textOf(replica(), uid(2)), shared);
     assert.ok(second.ok);
     assert.equal(second.recalled, undefined);
@@ -157,9 +171,10 @@ describe('mutation replay: replicas of one template', () => {
 });
 
 describe('mutation replay: texts that must not be replayed', () => {
-  /** Keeps the first text, then sends the second; returns the second's outcome. */
+  /** Sends the first text twice (so it would be kept), then the second; returns the second's outcome. */
   function afterKeeping(first: string, second: string) {
     const shared = deps();
+    mutateText(first, shared);
     mutateText(first, shared);
     return runReviewText('mutate', second, shared);
   }
