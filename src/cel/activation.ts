@@ -30,7 +30,6 @@ export function requestValue(request: AdmissionRequest): Record<string, unknown>
 }
 
 type InputName = 'object' | 'oldObject' | 'request' | 'namespaceObject';
-const INPUTS: readonly InputName[] = ['object', 'oldObject', 'request', 'namespaceObject'];
 
 /**
  * The review's values, converted to CEL on first use and shared by every rule. Conversion is lazy all
@@ -38,7 +37,7 @@ const INPUTS: readonly InputName[] = ['object', 'oldObject', 'request', 'namespa
  */
 export class ReviewInputs {
   private readonly converted = new Map<InputName, CelInput>();
-  private shared: Bindings | undefined;
+  private shared: Readonly<Record<InputName, CelInput>> | undefined;
 
   constructor(private readonly ctx: CheckContext) {}
 
@@ -51,14 +50,14 @@ export class ReviewInputs {
     return value;
   }
 
-  /** The inputs as bindings, built once per review; each rule adds only its params and variables. */
-  bindings(): Bindings {
-    if (!this.shared) {
-      const shared: Bindings = Object.create(null) as Bindings;
-      for (const name of INPUTS) shared[name] = this.get(name);
-      this.shared = shared;
-    }
-    return this.shared;
+  /** The four inputs, converted once per review; each rule's bindings copy them (ruleBindings). */
+  all(): Readonly<Record<InputName, CelInput>> {
+    return (this.shared ??= {
+      object: this.get('object'),
+      oldObject: this.get('oldObject'),
+      request: this.get('request'),
+      namespaceObject: this.get('namespaceObject'),
+    });
   }
 
   private raw(name: InputName): unknown {
@@ -149,12 +148,13 @@ const NO_VARIABLES = celMap(
  * under its dotted name too, so `variables.x` resolves straight to it, errors included.
  */
 export function ruleBindings(inputs: ReviewInputs, rule: CompiledRule): Bindings {
-  const bindings: Bindings = Object.create(inputs.bindings()) as Bindings;
-  bindings['params'] = rule.params;
-  if (rule.variables.length === 0) {
-    bindings['variables'] = NO_VARIABLES;
-    return bindings;
-  }
+  // A plain object of one shape per rule, never Object.create(per-review object): a prototype made per
+  // review makes V8 create hidden classes, which live in the old generation, pointing at the review's
+  // objects, so every review outlived young-generation collections (about 2 MB promoted per scavenge
+  // and a fifth of the CPU with a single rule).
+  const { object, oldObject, request, namespaceObject } = inputs.all();
+  const bindings: Bindings = { object, oldObject, request, namespaceObject, params: rule.params, variables: NO_VARIABLES };
+  if (rule.variables.length === 0) return bindings;
   const { names, byName } = planOf(rule);
   const cache = new Map<string, CelResult>();
   const read = (name: string): CelResult => {
