@@ -4,7 +4,9 @@
  *
  *   node --import tsx bench/micro.ts [--seconds 3] [--scenarios validate,mutate,calico,cel0,cel100]
  *
- * Each iteration does what the route does with the body: JSON.parse, runReview, JSON.stringify.
+ * Each iteration does what the route does with the body: runReviewText (which parses it, or replays a
+ * mutation seen before: the mutate scenario sends one Pod under new uids), then JSON.stringify unless
+ * the answer came encoded.
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfigText } from '../src/config/parse.js';
 import { loadNamespaceFile } from '../src/cli/namespaces.js';
-import { runReview, type WebhookKind } from '../src/review/review.js';
+import { runReviewText, type WebhookKind } from '../src/review/review.js';
 import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview } from './fixtures.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, scenarios: { type: 'string', default: 'validate,mutate,calico,cel0,cel100' } } });
@@ -36,9 +38,13 @@ for (const name of values.scenarios!.split(',')) {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`unknown scenario ${name}`);
   const config = scenario.rules === undefined ? plain : parseConfigText(configYaml(celRulesYaml(scenario.rules)), 'bench');
+  const UID = (JSON.parse(scenario.body) as { request: { uid: string } }).request.uid;
+  let sent = 0;
   const once = (): string => {
-    const outcome = runReview(scenario.webhook, JSON.parse(scenario.body), { config, namespaces, now: new Date() });
-    return JSON.stringify(outcome.body);
+    // A new request uid each time, as the API server sends replicas.
+    const body = scenario.body.replace(UID, `${UID.slice(0, -6)}${(sent++ % 999_999).toString().padStart(6, '0')}`);
+    const outcome = runReviewText(scenario.webhook, body, { config, namespaces, now: new Date() });
+    return outcome.ok && outcome.encoded !== undefined ? outcome.encoded : JSON.stringify(outcome.body);
   };
   const first = JSON.parse(once()).response;
   if (!first.allowed) throw new Error(`${name}: denied: ${first.status?.message}`);
