@@ -45,7 +45,7 @@ export type ReviewOutcome =
       deadlineExceeded?: boolean;
       /** Set when a mutation's answer was replayed from an identical earlier request (mutation-replay.ts). */
       recalled?: boolean;
-      /** `body` already serialised (a replayed answer): byte-identical to JSON.stringify(body). */
+      /** `body` already serialised (a mutation replayed, or encoded when kept): byte-identical to JSON.stringify(body). */
       encoded?: string;
     }
   | { ok: false; httpStatus: number; body: { code: ErrorCode; message: string } };
