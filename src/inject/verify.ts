@@ -124,14 +124,39 @@ export function isInjectedContainer(
     const status = injectionStatus(pod);
     if (!status || !status[list].includes(containerName)) return false;
     const actual = findContainer(pod, list, containerName);
-    const stripped = strippedForRender(pod, config.statusPort);
-    if (!actual || !stripped) return false;
-    const rendered = findContainer(injectPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config }), list, containerName);
-    if (!rendered) return false;
-    const expected = containerName === PROXY ? withCarriedEnv(rendered, actual) : rendered;
-    return matches(expected, withoutDefaultedRequests(expected, actual), list);
+    if (!actual) return false;
+    return asMutatingAdmissionSawIt(pod).some((candidate) => rendersAs(candidate, actual, containerName, list, namespace, config));
   } catch {
     // An unparseable Pod is not ztgate's injection: failing closed keeps the exemption narrow.
     return false;
   }
+}
+
+/**
+ * The Pod as the injector may have seen it. The API server names a Pod made from generateName only
+ * after mutating admission, so the injector saw no name, and a bare Pod's workload (named after the
+ * Pod, as Istio does) was empty then; verifying with the generated name would render another sidecar.
+ * Both forms are tried when the Pod has a generateName: each is a rendering ztgate could have made.
+ */
+function asMutatingAdmissionSawIt(pod: JsonObject): JsonObject[] {
+  const metadata = asObject(pod['metadata']);
+  if (!metadata || typeof metadata['generateName'] !== 'string' || metadata['name'] === undefined) return [pod];
+  const { name: _generated, ...unnamed } = metadata;
+  return [pod, { ...pod, metadata: unnamed }];
+}
+
+function rendersAs(
+  pod: JsonObject,
+  actual: JsonObject,
+  containerName: string,
+  list: 'initContainers' | 'containers',
+  namespace: string,
+  config: InjectionConfig,
+): boolean {
+  const stripped = strippedForRender(pod, config.statusPort);
+  if (!stripped) return false;
+  const rendered = findContainer(injectPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config }), list, containerName);
+  if (!rendered) return false;
+  const expected = containerName === PROXY ? withCarriedEnv(rendered, actual) : rendered;
+  return matches(expected, withoutDefaultedRequests(expected, actual), list);
 }

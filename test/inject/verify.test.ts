@@ -59,6 +59,21 @@ function withApiServerDefaults(pod: JsonObject): JsonObject {
 }
 
 describe('isInjectedContainer', () => {
+  test('a bare Pod made from generateName is recognised after the API server names it (the injector saw no name)', () => {
+    const unnamed = appPod();
+    (unnamed['metadata'] as JsonObject) = { generateName: 'web-', annotations: {} };
+    const stored = withApiServerDefaults(injected(unnamed));
+    (stored['metadata'] as JsonObject)['name'] = 'web-x7k2q';
+    assert.equal(isInjectedContainer(stored, 'istio-proxy', 'initContainers', 'shop', config), true);
+    assert.equal(isInjectedContainer(stored, 'istio-init', 'initContainers', 'shop', config), true);
+    // Still narrow: a sidecar rendered for another workload is not ztgate's injection of this Pod.
+    const other = appPod();
+    (other['metadata'] as JsonObject) = { name: 'someone-else', annotations: {} };
+    const foreign = withApiServerDefaults(injected(other));
+    (foreign['metadata'] as JsonObject) = { generateName: 'web-', name: 'web-x7k2q', annotations: (foreign['metadata'] as JsonObject)['annotations'] as JsonObject };
+    assert.equal(isInjectedContainer(foreign, 'istio-proxy', 'initContainers', 'shop', config), false);
+  });
+
   const pod = injected(appPod({ 'prometheus.io/port': '9102' }));
 
   test('ztgate-injected istio-init and istio-proxy are recognised, also as the API server stores them', () => {
