@@ -47,5 +47,34 @@ export function injectionScenarios(env: () => E2E): void {
       assert.ok(stored);
       assert.deepEqual(withoutServerFields(stored), withoutServerFields(dryPod));
     });
+
+    test('replicas named by the API server (generateName) get the same injection, and repeats are replayed', async () => {
+      const e = env();
+      const ns = await e.namespace('replicas', { mesh: true, serviceAccounts: [SA] });
+      await e.waitForMesh(ns, SA);
+      const d = deployment('cart', ns, { serviceAccountName: SA, containers: [{ ports: [{ containerPort: 8080 }] }] });
+      // What a ReplicaSet controller sends in a scale-out: the template's Pod with generateName, several at once.
+      const replica = podOfDeployment(d, 'unused') as Json;
+      const metadata = replica['metadata'] as Json;
+      delete metadata['name'];
+      metadata['generateName'] = 'cart-5d8f7c9b4-';
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => e.kubectl(['create', '-o', 'json', '-f', '-'], { as: 'bob', input: JSON.stringify(replica) })),
+      );
+      results.forEach((result, i) => assertAdmitted(result, `replica ${i + 1}`));
+      const created = results.map((result) => JSON.parse(result.stdout) as Json);
+      const names = created.map((pod) => String((pod['metadata'] as Json)['name']));
+      assert.equal(new Set(names).size, 6, `six Pods named by the API server: ${names.join(', ')}`);
+      const specs = created.map((pod) => JSON.stringify(pod['spec']));
+      for (const spec of specs) assert.equal(spec, specs[0], 'every replica got the same mutation');
+      assert.ok([...containerNames(created[0]!).containers, ...containerNames(created[0]!).initContainers].includes('istio-proxy'));
+      // The API server sends each replica as the same text but for the uid (and managedFields' time, to the
+      // second): the first two sightings are decided, later ones replayed.
+      const replayed = await e.ztgate.waitForDecisions(
+        'a replayed mutation of a replica',
+        (line) => line['webhook'] === 'mutate' && line['namespace'] === ns && line['recalled'] === true,
+      );
+      assert.ok(replayed.every((line) => line['allowed'] === true && line['mutated'] === true), JSON.stringify(replayed));
+    });
   });
 }
