@@ -344,6 +344,66 @@ export class FoldNode implements Evaluable {
 }
 
 /**
+ * `list.all(x, p)` and `map.all(x, p)` as the parser expands them (accumulator true, loop condition
+ * `@not_strictly_false(accu)` under the loop tick, step `accu && p`, result `accu`), evaluated without
+ * the nodes of the expansion: the same order, the same step charged per item, the same errors as
+ * FoldNode running them, for the one shape that takes most of a rule's time.
+ */
+export class AllNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly accuSlot: number,
+    private readonly iterSlot: number,
+    private readonly iterRange: Evaluable,
+    private readonly predicate: Evaluable,
+    /** The expression ids the loop tick's and the step's errors carry. */
+    private readonly tickId: number,
+    private readonly stepId: number,
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    const slots = frame.slots;
+    let accu: CelResult = true;
+    slots[this.accuSlot] = accu;
+    const range = this.iterRange.eval(frame);
+    if (isCelError(range)) return range;
+    let items: readonly unknown[];
+    if (isCelMap(range)) items = Array.from(range.keys());
+    else if (isCelList(range)) items = elementsOf(range) ?? Array.from(range);
+    else return celError(`type mismatch: iterable vs ${String(celType(range))}`, this.id);
+    for (const item of items) {
+      if (isCelError(item)) return item;
+      slots[this.iterSlot] = item as CelValue;
+      // The loop condition: the tick charges one step, then @not_strictly_false(accu).
+      try {
+        charge(1);
+      } catch (error) {
+        return celError(error, this.tickId);
+      }
+      if (accu === false) break;
+      // The step, `accu && p`, as LogicNode evaluates it: accu is true or an error here, so p is always
+      // evaluated, false absorbs, and otherwise the errors merge (a single one too, as there).
+      const value = this.predicate.eval(frame);
+      if (value === false) {
+        accu = false;
+      } else {
+        let errors: CelError[] | undefined;
+        if (isCelError(accu)) errors = [accu];
+        if (value !== true) (errors ??= []).push(isCelError(value) ? value : this.mismatch(value));
+        accu = errors ? mergeErrors(errors) : true;
+      }
+      slots[this.accuSlot] = accu;
+    }
+    return accu;
+  }
+
+  /** What `_&&_` makes of a non-boolean operand; it carries the step's id, as LogicNode's does. */
+  private mismatch(value: CelValue): CelError {
+    return celError(`type mismatch: expected bool, got ${String(celType(value))}`, this.stepId);
+  }
+}
+
+/**
  * `&&` and `||`, as the library evaluates them: every argument is tried, the absorbing value (false
  * for `&&`, true for `||`) wins over errors, and otherwise the errors merge into one.
  */

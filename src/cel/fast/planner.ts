@@ -15,7 +15,7 @@ import {
   type Frame,
   type NameSource,
 } from './access.js';
-import { AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNode, MapNode, NotStrictlyFalseNode, OrNode, TickNode } from './nodes.js';
+import { AllNode, AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNode, MapNode, NotStrictlyFalseNode, OrNode, TickNode } from './nodes.js';
 
 /**
  * Compiles a parsed (and loop-instrumented) expression into evaluation nodes equivalent to
@@ -185,11 +185,44 @@ class Planner {
     const iterSlot = this.slots++;
     const withAccu = new Map(scope).set(c.accuVar, accuSlot);
     const inLoop = new Map(withAccu).set(c.iterVar, iterSlot);
+    const all = allMacro(c);
+    if (all && TICK_ALONE) {
+      return new AllNode(id, accuSlot, iterSlot, iterRange, this.plan(all.predicate, inLoop), all.tickId, all.stepId);
+    }
     const condition = this.plan(c.loopCondition, inLoop);
     const step = this.plan(c.loopStep, inLoop);
     const result = this.plan(c.result, withAccu);
     return new FoldNode(id, accuSlot, iterSlot, iterRange, accuInit, condition, step, result);
   }
+}
+
+const NOT_STRICTLY_FALSE = ['@not_strictly_false', '__not_strictly_false__'];
+
+function callOf(expr: Expr | undefined): Kind<'callExpr'> | undefined {
+  return expr?.exprKind.case === 'callExpr' ? expr.exprKind.value : undefined;
+}
+
+function isIdent(expr: Expr | undefined, name: string): boolean {
+  return expr?.exprKind.case === 'identExpr' && expr.exprKind.value.name === name;
+}
+
+/**
+ * The parser's expansion of `all(x, p)` after the loop tick is added (ast.ts instrumentLoops):
+ * accumulator `true`, condition `tick(@not_strictly_false(accu))`, step `accu && p`, result `accu`.
+ * Anything else, including a hand-written comprehension of another shape, stays a FoldNode.
+ */
+function allMacro(c: Kind<'comprehensionExpr'>): { predicate: Expr; tickId: number; stepId: number } | undefined {
+  const init = c.accuInit?.exprKind;
+  if (init?.case !== 'constExpr' || init.value.constantKind.case !== 'boolValue' || init.value.constantKind.value !== true) return undefined;
+  const tickCall = callOf(c.loopCondition);
+  if (!tickCall || tickCall.function !== TICK_FUNCTION || tickCall.target || tickCall.args.length !== 1) return undefined;
+  const condition = callOf(tickCall.args[0]);
+  if (!condition || !NOT_STRICTLY_FALSE.includes(condition.function) || condition.target || condition.args.length !== 1) return undefined;
+  if (!isIdent(condition.args[0], c.accuVar)) return undefined;
+  const step = callOf(c.loopStep);
+  if (!step || step.function !== '_&&_' || step.target || step.args.length !== 2 || !isIdent(step.args[0], c.accuVar)) return undefined;
+  if (!isIdent(c.result, c.accuVar)) return undefined;
+  return { predicate: step.args[1]!, tickId: Number(c.loopCondition!.id), stepId: Number(c.loopStep!.id) };
 }
 
 function constant(value: Kind<'constExpr'>): CelValue {
