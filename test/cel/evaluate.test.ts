@@ -37,6 +37,23 @@ describe('a missing field behaves as in Kubernetes', () => {
   });
 });
 
+describe('paths shared by the rules of one review', () => {
+  test('rules reading the same path each see its value, and each error names its own rule and position', () => {
+    const rules = [
+      rule('first', { validations: [{ expression: "object.metadata.labels.team == 'payments'" }] }),
+      rule('second', { validations: [{ expression: "  object.metadata.labels.team == 'payments'" }] }),
+      rule('third', { validations: [{ expression: 'object.spec.replicas == 3 && object.spec.replicas > 2', message: 'unexpected' }] }),
+      rule('fourth', { validations: [{ expression: 'object.spec.replicas < 3', message: 'three replicas' }] }),
+    ];
+    assert.deepEqual(messages(rules), [
+      'enforce ZT-RULE first: validations[0] could not be evaluated: field not found: labels (line 1, column 16)',
+      'enforce ZT-RULE second: validations[0] could not be evaluated: field not found: labels (line 1, column 18)',
+      'enforce ZT-RULE fourth: three replicas',
+    ]);
+    assert.deepEqual(messages(rules, deployment({ team: 'payments' }, 1)), ['enforce ZT-RULE third: unexpected']);
+  });
+});
+
 describe('modes and failure policy', () => {
   const failing = { validations: [{ expression: 'object.spec.replicas < 2', message: 'too many replicas' }] };
   const broken = { validations: [{ expression: 'object.spec.missing > 1' }] };

@@ -226,6 +226,8 @@ interface ResolvedCandidate {
 export class NameAttribute implements Attribute {
   private readonly candidates: Candidate[];
   private resolved: ResolvedCandidate[] | undefined;
+  /** Set when the path can be shared by every rule of a review (sharedPathOf); null when it cannot. */
+  private sharedPath: string | null | undefined;
 
   constructor(
     readonly id: number,
@@ -252,21 +254,55 @@ export class NameAttribute implements Attribute {
       const source = this.sourceOf(name);
       if (source.kind !== 'none') resolved.push({ source, accesses });
     }
+    this.sharedPath = sharedPathOf(resolved);
     return resolved;
   }
 
   resolve(frame: Frame): CelResult | undefined {
-    for (const { source, accesses } of (this.resolved ??= this.plan())) {
-      if (source.kind === 'slot') {
-        const raw = frame.slots[source.slot]!;
-        return isCelError(raw) ? raw : applyAccesses(frame, raw, accesses);
-      }
-      const raw = frame.bindings[source.key] as CelResult | undefined;
-      if (raw !== undefined) return isCelError(raw) ? raw : applyAccesses(frame, raw, accesses);
-      if (source.type !== undefined && accesses.length === 0) return source.type;
-    }
-    return undefined;
+    const resolved = (this.resolved ??= this.plan());
+    if (this.sharedPath === null) return resolveCandidates(frame, resolved);
+    const paths = frame.bindings[SHARED_PATHS] as Map<string, CelResult> | undefined;
+    if (paths === undefined) return resolveCandidates(frame, resolved);
+    const known = paths.get(this.sharedPath!);
+    if (known !== undefined) return known;
+    const value = resolveCandidates(frame, resolved);
+    // Errors carry this expression's id, so only values are shared.
+    if (value !== undefined && !isCelError(value)) paths.set(this.sharedPath!, value);
+    return value;
   }
+}
+
+function resolveCandidates(frame: Frame, resolved: readonly ResolvedCandidate[]): CelResult | undefined {
+  for (const { source, accesses } of resolved) {
+    if (source.kind === 'slot') {
+      const raw = frame.slots[source.slot]!;
+      return isCelError(raw) ? raw : applyAccesses(frame, raw, accesses);
+    }
+    const raw = frame.bindings[source.key] as CelResult | undefined;
+    if (raw !== undefined) return isCelError(raw) ? raw : applyAccesses(frame, raw, accesses);
+    if (source.type !== undefined && accesses.length === 0) return source.type;
+  }
+  return undefined;
+}
+
+/**
+ * The bindings key of the review's path cache (activation.ts): not a CEL identifier, so no expression
+ * can name it. Most rules read the same few paths (`object.spec.containers`, `object.metadata.labels`);
+ * a path of constant field names from one of the review's inputs has one value for the whole review.
+ */
+export const SHARED_PATHS = '@review-paths';
+const REVIEW_INPUTS: ReadonlySet<string> = new Set(['object', 'oldObject', 'request', 'namespaceObject']);
+
+function sharedPathOf(resolved: readonly ResolvedCandidate[]): string | null {
+  if (resolved.length !== 1) return null;
+  const { source, accesses } = resolved[0]!;
+  if (source.kind !== 'binding' || !REVIEW_INPUTS.has(source.key) || accesses.length === 0) return null;
+  const names: string[] = [source.key];
+  for (const access of accesses) {
+    if (!(access instanceof StringAccess)) return null;
+    names.push(access.name);
+  }
+  return names.join('\u0000');
 }
 
 /** Accesses on the value of any expression: the library's RelativeAttr. */
