@@ -46,9 +46,24 @@ function objectMatches(match: RuleMatch, request: AdmissionRequest): boolean {
   return [request.object, request.oldObject].some((object) => object !== undefined && selectorMatches(selector, labelsOf(object)));
 }
 
-export function ruleMatches(match: RuleMatch, subject: MatchSubject): boolean {
-  const { request } = subject;
+/** What depends only on the request's shape (operation, group, kind, resource), not on its objects. */
+export function requestShapeMatches(match: RuleMatch, request: AdmissionRequest): boolean {
   if (!match.operations.includes('*') && !match.operations.includes(request.operation)) return false;
   if (!match.apiGroups.includes('*') && !match.apiGroups.includes(request.resource.group)) return false;
-  return kindMatches(match, request) && namespaceMatches(match, subject) && objectMatches(match, request);
+  return kindMatches(match, request);
+}
+
+/** The rest: the namespace and object selectors. */
+export function scopeMatches(match: RuleMatch, subject: MatchSubject): boolean {
+  return namespaceMatches(match, subject) && objectMatches(match, subject.request);
+}
+
+export function ruleMatches(match: RuleMatch, subject: MatchSubject): boolean {
+  return requestShapeMatches(match, subject.request) && scopeMatches(match, subject);
+}
+
+/** The same request shape, as one string: the key of the per-config list of rules it can match. */
+export function requestShapeKey(request: AdmissionRequest): string {
+  const { operation, resource, kind } = request;
+  return `${operation}\u0000${resource.group}\u0000${resource.resource}\u0000${request.subResource ?? ''}\u0000${kind.kind}`;
 }

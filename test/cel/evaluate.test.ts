@@ -54,6 +54,30 @@ describe('paths shared by the rules of one review', () => {
   });
 });
 
+describe('rules matched by request shape, remembered per config', () => {
+  test('each part of the shape counts: operation, group, resource, subresource, kind', () => {
+    const fail = (name: string, match: Record<string, unknown>) => ({ name, match, validations: [{ expression: 'false', message: name }] });
+    const config = configWithRules([
+      fail('deployments-on-update', { kinds: ['Deployment'], operations: ['UPDATE'] }),
+      fail('apps-group', { apiGroups: ['apps'], kinds: ['*'] }),
+      fail('scale-subresource', { resources: ['deployments/scale'] }),
+      fail('any-pod', { kinds: ['Pod'] }),
+    ]);
+    assert.ok(Object.isFrozen(config), 'a loaded config is frozen, so the shapes are remembered');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' } };
+    const fired = (object: JsonObject, options: Parameters<typeof requestFor>[1] = {}) =>
+      evaluateRules(contextFor(requestFor(object, options), config)).violations.map((v) => v.summary).sort();
+    // Each shape twice: the second answer comes from what the first worked out.
+    for (let round = 0; round < 2; round++) {
+      assert.deepEqual(fired(deployment()), ['apps-group'], `create (round ${round})`);
+      assert.deepEqual(fired(deployment(), { operation: 'UPDATE', oldObject: deployment() }), ['apps-group', 'deployments-on-update'], `update (round ${round})`);
+      assert.deepEqual(fired(deployment(), { operation: 'UPDATE', oldObject: deployment(), subResource: 'scale' }), ['scale-subresource'], `scale (round ${round})`);
+      assert.deepEqual(fired(pod), ['any-pod'], `pod (round ${round})`);
+      assert.deepEqual(fired({ ...deployment(), apiVersion: 'example.com/v1' }, { resource: 'deployments' }), [], `another group (round ${round})`);
+    }
+  });
+});
+
 describe('modes and failure policy', () => {
   const failing = { validations: [{ expression: 'object.spec.replicas < 2', message: 'too many replicas' }] };
   const broken = { validations: [{ expression: 'object.spec.missing > 1' }] };
