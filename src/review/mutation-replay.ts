@@ -34,6 +34,7 @@ const ENTRIES = 64;
 /** Larger requests are decided afresh each time: keying them would cost more than it saves. */
 const MAX_TEXT = 64 * 1024;
 const UID_FIELD = '"uid":"';
+const POD_RESOURCE = '"resource":"pods"';
 const MAX_UID = 128;
 /** A uid no API server sends: the probe that proves where request.uid sits in a kept text. */
 const PROBE_UID = 'ztgate-probe-0000-0000-000000000000';
@@ -125,7 +126,9 @@ export interface ReplayLookup {
 
 /** The memo entry for this text; undefined when the text can never be replayed (size, uid, config). */
 export function lookUpMutation(text: string, config: Config): ReplayLookup | undefined {
-  if (text.length > MAX_TEXT) return undefined;
+  // Only Pod texts are ever kept, so a text without this (every other kind) cannot match one: the
+  // key, as long as the text, is not even built. A Pod text written with spaces is never replayed.
+  if (text.length > MAX_TEXT || !text.includes(POD_RESOURCE)) return undefined;
   const memo = memoOf(config);
   const span = memo && firstUidSpan(text);
   if (!memo || !span) return undefined;

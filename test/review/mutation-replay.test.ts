@@ -188,6 +188,14 @@ describe('mutation replay: texts that must not be replayed', () => {
     }
   });
 
+  test('a Pod text written with spaces is decided every time (only compact texts, as the API server sends, are looked up)', () => {
+    const spaced = (requestUid: string): string => JSON.stringify(reviewOf(replica(), { uid: requestUid }), null, 1);
+    const outcome = afterKeeping(spaced(uid(1)), spaced(uid(2)));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.recalled, undefined);
+    assert.equal(wire(outcome), fresh(spaced(uid(2))));
+  });
+
   test('a uid that other text of the answer repeats (too short to be unique) is never kept', () => {
     const outcome = afterKeeping(textOf(replica(), 'a'), textOf(replica(), 'a'));
     assert.ok(outcome.ok);
