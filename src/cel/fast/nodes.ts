@@ -308,6 +308,14 @@ export class MapNode implements Evaluable {
   }
 }
 
+/** What a comprehension iterates: a map's keys or a list's elements; an error for anything else. */
+function itemsOf(range: CelResult, id: number): readonly unknown[] | CelError {
+  if (isCelError(range)) return range;
+  if (isCelMap(range)) return Array.from(range.keys());
+  if (isCelList(range)) return elementsOf(range) ?? Array.from(range);
+  return celError(`type mismatch: iterable vs ${String(celType(range))}`, id);
+}
+
 export class FoldNode implements Evaluable {
   constructor(
     readonly id: number,
@@ -325,12 +333,8 @@ export class FoldNode implements Evaluable {
     if (isCelError(accuInit)) return accuInit;
     const slots = frame.slots;
     slots[this.accuSlot] = accuInit;
-    const range = this.iterRange.eval(frame);
-    if (isCelError(range)) return range;
-    let items: readonly unknown[];
-    if (isCelMap(range)) items = Array.from(range.keys());
-    else if (isCelList(range)) items = elementsOf(range) ?? Array.from(range);
-    else return celError(`type mismatch: iterable vs ${String(celType(range))}`, this.id);
+    const items = itemsOf(this.iterRange.eval(frame), this.id);
+    if (!Array.isArray(items)) return items as CelError;
     for (const item of items) {
       if (isCelError(item)) return item;
       slots[this.iterSlot] = item as CelValue;
@@ -365,12 +369,8 @@ export class AllNode implements Evaluable {
     const slots = frame.slots;
     let accu: CelResult = true;
     slots[this.accuSlot] = accu;
-    const range = this.iterRange.eval(frame);
-    if (isCelError(range)) return range;
-    let items: readonly unknown[];
-    if (isCelMap(range)) items = Array.from(range.keys());
-    else if (isCelList(range)) items = elementsOf(range) ?? Array.from(range);
-    else return celError(`type mismatch: iterable vs ${String(celType(range))}`, this.id);
+    const items = itemsOf(this.iterRange.eval(frame), this.id);
+    if (!Array.isArray(items)) return items as CelError;
     for (const item of items) {
       if (isCelError(item)) return item;
       slots[this.iterSlot] = item as CelValue;
