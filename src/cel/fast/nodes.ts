@@ -348,14 +348,16 @@ export class FoldNode implements Evaluable {
 }
 
 /**
- * `list.all(x, p)` and `map.all(x, p)` as the parser expands them (accumulator true, loop condition
- * `@not_strictly_false(accu)` under the loop tick, step `accu && p`, result `accu`), evaluated without
- * the nodes of the expansion: the same order, the same step charged per item, the same errors as
- * FoldNode running them, for the one shape that takes most of a rule's time.
+ * `all(x, p)` and `exists(x, p)` as the parser expands them (accumulator true or false, loop condition
+ * `@not_strictly_false(accu)` or `@not_strictly_false(!accu)` under the loop tick, step `accu && p` or
+ * `accu || p`, result `accu`), evaluated without the nodes of the expansion: the same order, the same
+ * step charged per item and the same errors as FoldNode running them, for the shapes that take most of
+ * a rule's time. `absorbing` is the value that ends the loop: false for all, true for exists.
  */
-export class AllNode implements Evaluable {
+export class QuantifierNode implements Evaluable {
   constructor(
     readonly id: number,
+    private readonly absorbing: boolean,
     private readonly accuSlot: number,
     private readonly iterSlot: number,
     private readonly iterRange: Evaluable,
@@ -367,37 +369,39 @@ export class AllNode implements Evaluable {
 
   eval(frame: Frame): CelResult {
     const slots = frame.slots;
-    let accu: CelResult = true;
+    const absorbing = this.absorbing;
+    let accu: CelResult = !absorbing;
     slots[this.accuSlot] = accu;
     const items = itemsOf(this.iterRange.eval(frame), this.id);
     if (!Array.isArray(items)) return items as CelError;
     for (const item of items) {
       if (isCelError(item)) return item;
       slots[this.iterSlot] = item as CelValue;
-      // The loop condition: the tick charges one step, then @not_strictly_false(accu).
+      // The loop condition: the tick charges one step; the loop goes on until accu is the absorbing
+      // value (an error in accu goes on, as @not_strictly_false makes it).
       try {
         charge(1);
       } catch (error) {
         return celError(error, this.tickId);
       }
-      if (accu === false) break;
-      // The step, `accu && p`, as LogicNode evaluates it: accu is true or an error here, so p is always
-      // evaluated, false absorbs, and otherwise the errors merge (a single one too, as there).
+      if (accu === absorbing) break;
+      // The step, `accu && p` or `accu || p`, as LogicNode evaluates it: accu is not the absorbing
+      // value here, so p is always evaluated; p absorbing wins, otherwise the errors merge (one too).
       const value = this.predicate.eval(frame);
-      if (value === false) {
-        accu = false;
+      if (value === absorbing) {
+        accu = absorbing;
       } else {
         let errors: CelError[] | undefined;
         if (isCelError(accu)) errors = [accu];
-        if (value !== true) (errors ??= []).push(isCelError(value) ? value : this.mismatch(value));
-        accu = errors ? mergeErrors(errors) : true;
+        if (value !== !absorbing) (errors ??= []).push(isCelError(value) ? value : this.mismatch(value));
+        accu = errors ? mergeErrors(errors) : !absorbing;
       }
       slots[this.accuSlot] = accu;
     }
     return accu;
   }
 
-  /** What `_&&_` makes of a non-boolean operand; it carries the step's id, as LogicNode's does. */
+  /** What `&&` and `||` make of a non-boolean operand; it carries the step's id, as LogicNode's does. */
   private mismatch(value: CelValue): CelError {
     return celError(`type mismatch: expected bool, got ${String(celType(value))}`, this.stepId);
   }

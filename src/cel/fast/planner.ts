@@ -15,7 +15,7 @@ import {
   type Frame,
   type NameSource,
 } from './access.js';
-import { AllNode, AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNode, MapNode, NotStrictlyFalseNode, OrNode, TickNode } from './nodes.js';
+import { AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNode, MapNode, NotStrictlyFalseNode, OrNode, QuantifierNode, TickNode } from './nodes.js';
 
 /**
  * Compiles a parsed (and loop-instrumented) expression into evaluation nodes equivalent to
@@ -185,9 +185,10 @@ class Planner {
     const iterSlot = this.slots++;
     const withAccu = new Map(scope).set(c.accuVar, accuSlot);
     const inLoop = new Map(withAccu).set(c.iterVar, iterSlot);
-    const all = allMacro(c);
-    if (all && TICK_ALONE) {
-      return new AllNode(id, accuSlot, iterSlot, iterRange, this.plan(all.predicate, inLoop), all.tickId, all.stepId);
+    const quantifier = quantifierMacro(c);
+    if (quantifier && TICK_ALONE) {
+      const { absorbing, predicate, tickId, stepId } = quantifier;
+      return new QuantifierNode(id, absorbing, accuSlot, iterSlot, iterRange, this.plan(predicate, inLoop), tickId, stepId);
     }
     const condition = this.plan(c.loopCondition, inLoop);
     const step = this.plan(c.loopStep, inLoop);
@@ -206,23 +207,33 @@ function isIdent(expr: Expr | undefined, name: string): boolean {
   return expr?.exprKind.case === 'identExpr' && expr.exprKind.value.name === name;
 }
 
+/** `@not_strictly_false(accu)` for all, `@not_strictly_false(!accu)` for exists. */
+function continuesWhile(condition: Expr | undefined, accuVar: string, absorbing: boolean): boolean {
+  const call = callOf(condition);
+  if (!call || !NOT_STRICTLY_FALSE.includes(call.function) || call.target || call.args.length !== 1) return false;
+  if (!absorbing) return isIdent(call.args[0], accuVar);
+  const not = callOf(call.args[0]);
+  return not !== undefined && not.function === '!_' && !not.target && not.args.length === 1 && isIdent(not.args[0], accuVar);
+}
+
 /**
- * The parser's expansion of `all(x, p)` after the loop tick is added (ast.ts instrumentLoops):
- * accumulator `true`, condition `tick(@not_strictly_false(accu))`, step `accu && p`, result `accu`.
- * Anything else, including a hand-written comprehension of another shape, stays a FoldNode.
+ * The parser's expansions of `all(x, p)` and `exists(x, p)` after the loop tick is added (ast.ts
+ * instrumentLoops): accumulator true (false), condition `tick(@not_strictly_false(accu))`
+ * (`…(!accu)`), step `accu && p` (`accu || p`), result `accu`. Anything else, including a hand-written
+ * comprehension of another shape, stays a FoldNode.
  */
-function allMacro(c: Kind<'comprehensionExpr'>): { predicate: Expr; tickId: number; stepId: number } | undefined {
+function quantifierMacro(c: Kind<'comprehensionExpr'>): { absorbing: boolean; predicate: Expr; tickId: number; stepId: number } | undefined {
   const init = c.accuInit?.exprKind;
-  if (init?.case !== 'constExpr' || init.value.constantKind.case !== 'boolValue' || init.value.constantKind.value !== true) return undefined;
+  if (init?.case !== 'constExpr' || init.value.constantKind.case !== 'boolValue') return undefined;
+  const absorbing = !init.value.constantKind.value;
   const tickCall = callOf(c.loopCondition);
   if (!tickCall || tickCall.function !== TICK_FUNCTION || tickCall.target || tickCall.args.length !== 1) return undefined;
-  const condition = callOf(tickCall.args[0]);
-  if (!condition || !NOT_STRICTLY_FALSE.includes(condition.function) || condition.target || condition.args.length !== 1) return undefined;
-  if (!isIdent(condition.args[0], c.accuVar)) return undefined;
+  if (!continuesWhile(tickCall.args[0], c.accuVar, absorbing)) return undefined;
   const step = callOf(c.loopStep);
-  if (!step || step.function !== '_&&_' || step.target || step.args.length !== 2 || !isIdent(step.args[0], c.accuVar)) return undefined;
+  const operator = absorbing ? '_||_' : '_&&_';
+  if (!step || step.function !== operator || step.target || step.args.length !== 2 || !isIdent(step.args[0], c.accuVar)) return undefined;
   if (!isIdent(c.result, c.accuVar)) return undefined;
-  return { predicate: step.args[1]!, tickId: Number(c.loopCondition!.id), stepId: Number(c.loopStep!.id) };
+  return { absorbing, predicate: step.args[1]!, tickId: Number(c.loopCondition!.id), stepId: Number(c.loopStep!.id) };
 }
 
 function constant(value: Kind<'constExpr'>): CelValue {
