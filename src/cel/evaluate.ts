@@ -147,10 +147,19 @@ export function evaluateRules(ctx: CheckContext): RuleOutcome {
   const inputs = new ReviewInputs(ctx);
   // One evaluation context for the whole review rather than one per expression.
   const runAll = (): void => {
-    for (const rule of matching) {
-      const run = new RuleRun(rule, ruleBindings(inputs, rule), budget, out);
-      if (budget.exhausted) run.fail(`not evaluated: ${budget.exhausted.message}`);
-      else run.execute();
+    // CEL errors are values (a missing field absorbed by `||` is an error object), and each one is an
+    // Error: capturing its stack made a rule that reads an absent field about 40 times slower. Nothing
+    // here reads a stack (errors become messages with positions), so none is captured while rules run.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      for (const rule of matching) {
+        const run = new RuleRun(rule, ruleBindings(inputs, rule), budget, out);
+        if (budget.exhausted) run.fail(`not evaluated: ${budget.exhausted.message}`);
+        else run.execute();
+      }
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
   };
   inEvalContext(RULE_ENV, (fn) => withBudget(budget, fn), runAll);

@@ -54,6 +54,18 @@ describe('paths shared by the rules of one review', () => {
   });
 });
 
+describe('errors while rules run', () => {
+  test("an absent field's error still says what and where, and the process's stack trace limit is restored", () => {
+    const before = Error.stackTraceLimit;
+    assert.deepEqual(messages([check("object.metadata.labels.team == 'payments'")]), [
+      'enforce ZT-RULE check: validations[0] could not be evaluated: field not found: labels (line 1, column 16)',
+    ]);
+    assert.deepEqual(messages([check("object.metadata.labels.team == 'payments' || true")]), [], 'absorbed by ||');
+    assert.equal(Error.stackTraceLimit, before);
+    assert.ok((new Error('x').stack ?? '').includes('\n    at '), 'stacks are captured again after the rules ran');
+  });
+});
+
 describe('rules matched by request shape, remembered per config', () => {
   test('each part of the shape counts: operation, group, resource, subresource, kind', () => {
     const fail = (name: string, match: Record<string, unknown>) => ({ name, match, validations: [{ expression: 'false', message: name }] });
