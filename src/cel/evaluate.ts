@@ -8,7 +8,7 @@ import type { Bindings, CompiledExpression } from './compile.js';
 import { auditAnnotationKey } from './config.js';
 import { RULE_ENV } from './env.js';
 import { requestShapeKey, requestShapeMatches, scopeMatches } from './match.js';
-import { LruCache } from '../util/lru.js';
+import { LruCachePerOwner } from '../util/lru.js';
 import type { CompiledRule, CompiledValidation } from './model.js';
 import { typeName } from './lib/opaque.js';
 
@@ -117,20 +117,13 @@ class RuleRun {
  * and config: with many rules, checking each rule's lists on every review was a fifth of a trivial
  * rule's cost. Bounded, since the CLI may bring any number of kinds.
  */
-const byShape = new WeakMap<Config, LruCache<string, readonly CompiledRule[]>>();
-const SHAPES = 256;
+const byShape = new LruCachePerOwner<Config, string, readonly CompiledRule[]>(256);
 
 function rulesForShape(config: Config, request: CheckContext['request']): readonly CompiledRule[] {
   const { rules } = config.rules;
+  if (rules.length === 0) return rules;
   const compute = (): readonly CompiledRule[] => rules.filter((rule) => requestShapeMatches(rule.match, request));
-  // A config that can still change (tests build them by hand) is never cached against.
-  if (!Object.isFrozen(config)) return compute();
-  let shapes = byShape.get(config);
-  if (!shapes) {
-    shapes = new LruCache(SHAPES);
-    byShape.set(config, shapes);
-  }
-  return shapes.getOrCompute(requestShapeKey(request), compute);
+  return byShape.of(config)?.getOrCompute(requestShapeKey(request), compute) ?? compute();
 }
 
 /**

@@ -76,13 +76,15 @@ class LazyFields implements ReadonlyMap<string, CelInput> {
  */
 const FIELDS = Symbol('fields');
 
+/** ownField's answer for a map that toCelValue did not make. */
+export const NOT_OURS = Symbol('not ours');
+
 /** A field of a map made by toCelValue, exactly as the map's get() gives it; NOT_OURS for any other map. */
 export function ownField(map: object, key: string): CelInput | undefined | typeof NOT_OURS {
   const fields = (map as { [FIELDS]?: LazyFields })[FIELDS];
   return fields === undefined ? NOT_OURS : fields.get(key);
 }
 
-export const NOT_OURS = Symbol('not ours');
 
 /**
  * The converted elements behind lists made here, so loops can read them without the list's iterator.

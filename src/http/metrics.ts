@@ -42,7 +42,7 @@ export class Metrics {
 
   readonly mutationsRecalled = new Counter({
     name: 'ztgate_mutations_recalled_total',
-    help: 'Mutations answered from an identical earlier object (replicas of one Pod template) instead of injecting again',
+    help: 'Mutations answered from an identical earlier request (replicas of one Pod template) instead of deciding again',
     registers: [this.registry],
   });
 

@@ -1,4 +1,4 @@
-import { LruCache } from '../util/lru.js';
+import { LruCachePerOwner } from '../util/lru.js';
 import { asArray, asObject, asString, stringEntry, stringMap, type JsonObject } from '../util/json.js';
 import { PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
@@ -20,7 +20,7 @@ export interface TemplateEntry {
 }
 
 const ENTRIES = 128;
-const caches = new WeakMap<InjectionConfig, LruCache<string, TemplateEntry>>();
+const caches = new LruCachePerOwner<InjectionConfig, string, TemplateEntry>(ENTRIES);
 
 /** Everything renderTemplate reads from the Pod; the proxy config is parsed from the annotations. */
 function keyOf(input: TemplateInput): string {
@@ -49,12 +49,6 @@ function entryOf(input: TemplateInput): TemplateEntry {
 
 /** The rendered template for `input`; a config that can still change is never cached. */
 export function templateFor(input: TemplateInput, useCache: boolean): TemplateEntry {
-  const { config } = input;
-  if (!useCache || !Object.isFrozen(config)) return entryOf(input);
-  let cache = caches.get(config);
-  if (!cache) {
-    cache = new LruCache(ENTRIES);
-    caches.set(config, cache);
-  }
-  return cache.getOrCompute(keyOf(input), () => entryOf(input));
+  const cache = useCache ? caches.of(input.config) : undefined;
+  return cache ? cache.getOrCompute(keyOf(input), () => entryOf(input)) : entryOf(input);
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config/types.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { NamespaceSource } from '../facts/types.js';
 import { isPodCreate } from '../inject/admission.js';
-import { LruCache } from '../util/lru.js';
+import { LruCachePerOwner, type LruCache } from '../util/lru.js';
 import type { ReviewOutcome } from './review.js';
 
 /**
@@ -58,7 +58,7 @@ export interface Kept {
  */
 const SEEN = Symbol('seen once');
 
-const memos = new WeakMap<Config, LruCache<string, Kept | typeof SEEN>>();
+const memos = new LruCachePerOwner<Config, string, Kept | typeof SEEN>(ENTRIES);
 
 function isUidChar(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x2d;
@@ -83,17 +83,6 @@ export function firstUidSpan(text: string): Span | undefined {
 
 function keyOf(text: string, span: Span): string {
   return `${text.slice(0, span.start)}\u0000${text.slice(span.end)}`;
-}
-
-function memoOf(config: Config): LruCache<string, Kept | typeof SEEN> | undefined {
-  // A config that can still change (tests build them by hand) is never cached against.
-  if (!Object.isFrozen(config)) return undefined;
-  let memo = memos.get(config);
-  if (!memo) {
-    memo = new LruCache(ENTRIES);
-    memos.set(config, memo);
-  }
-  return memo;
 }
 
 function labelsKey(request: AdmissionRequest, namespaces: NamespaceSource, now: Date): string {
@@ -129,7 +118,7 @@ export function lookUpMutation(text: string, config: Config): ReplayLookup | und
   // Only Pod texts are ever kept, so a text without this (every other kind) cannot match one: the
   // key, as long as the text, is not even built. A Pod text written with spaces is never replayed.
   if (text.length > MAX_TEXT || !text.includes(POD_RESOURCE)) return undefined;
-  const memo = memoOf(config);
+  const memo = memos.of(config);
   const span = memo && firstUidSpan(text);
   if (!memo || !span) return undefined;
   const key = keyOf(text, span);

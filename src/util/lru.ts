@@ -57,3 +57,23 @@ export class LruCache<K, V> {
     this.current.set(key, value);
   }
 }
+
+/**
+ * One LruCache per owner (a config): what is cached against a config is dropped with it. An owner that
+ * is not frozen can still change (tests build configs by hand), so nothing is ever cached against it.
+ */
+export class LruCachePerOwner<O extends object, K, V> {
+  private readonly caches = new WeakMap<O, LruCache<K, V>>();
+
+  constructor(private readonly limit: number) {}
+
+  of(owner: O): LruCache<K, V> | undefined {
+    if (!Object.isFrozen(owner)) return undefined;
+    let cache = this.caches.get(owner);
+    if (!cache) {
+      cache = new LruCache(this.limit);
+      this.caches.set(owner, cache);
+    }
+    return cache;
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LruCache } from '../../src/util/lru.js';
+import { LruCache, LruCachePerOwner } from '../../src/util/lru.js';
 
 describe('LruCache (two generations)', () => {
   test('never holds more than its limit, whatever the key stream', () => {
@@ -40,5 +40,17 @@ describe('LruCache (two generations)', () => {
 
   test('a limit below 2 is refused', () => {
     assert.throws(() => new LruCache(1), /limit must be an integer of at least 2/);
+  });
+});
+
+describe('LruCachePerOwner', () => {
+  test('one cache per frozen owner, the same one each time; none for an owner that can still change', () => {
+    const caches = new LruCachePerOwner<object, string, number>(4);
+    const a = Object.freeze({});
+    const b = Object.freeze({});
+    caches.of(a)!.set('k', 1);
+    assert.equal(caches.of(a)!.get('k'), 1);
+    assert.equal(caches.of(b)!.get('k'), undefined, 'another owner, another cache');
+    assert.equal(caches.of({}), undefined, 'an unfrozen owner is never cached against');
   });
 });

@@ -138,7 +138,6 @@ function isPrimitive(value: unknown): value is bigint | boolean | number | strin
   return type === 'bigint' || type === 'boolean' || type === 'number' || type === 'string';
 }
 
-
 /** The library's isSubtypeOf: dyn, or the same kind and name of type. */
 function fits(value: CelValue, type: CelType): boolean {
   if (type === CelScalar.DYN) return true;
