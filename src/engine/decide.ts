@@ -12,6 +12,18 @@ export function modeOf(invariant: Invariant, config: Config): Mode {
   return config.modes[invariant.id] ?? invariant.defaultMode;
 }
 
+/**
+ * Each invariant's mode under the config, in INVARIANTS order: worked out once per config rather than
+ * looked up by id in `config.modes` for every invariant of every review. One slot: the server runs
+ * one config at a time.
+ */
+let modesFor: { config: Config; modes: readonly Mode[] } | undefined;
+
+function invariantModes(config: Config): readonly Mode[] {
+  if (modesFor?.config !== config) modesFor = { config, modes: INVARIANTS.map((invariant) => modeOf(invariant, config)) };
+  return modesFor.modes;
+}
+
 function objectLabels(request: AdmissionRequest): Record<string, string> {
   const subject = request.object ?? request.oldObject;
   return stringMap(asObject(subject?.['metadata'])?.['labels']);
@@ -32,7 +44,8 @@ export function buildContext(request: AdmissionRequest, facts: Facts, config: Co
 /** A crashing invariant is a bug in ztgate; failing closed keeps it from opening a hole. */
 function runInvariant(invariant: Invariant, ctx: CheckContext, mode: Exclude<Mode, 'off'>): Violation[] {
   try {
-    return invariant.check(ctx).map((finding) => ({ ...finding, invariantId: invariant.id, mode }));
+    const findings = invariant.check(ctx);
+    return findings.length === 0 ? [] : findings.map((finding) => ({ ...finding, invariantId: invariant.id, mode }));
   } catch (error) {
     return [
       {
@@ -55,17 +68,21 @@ export function decide(request: AdmissionRequest, facts: Facts, config: Config):
 
   const ctx = buildContext(request, facts, config);
   const found: Violation[] = [];
-  for (const invariant of INVARIANTS) {
-    const mode = modeOf(invariant, config);
+  const modes = invariantModes(config);
+  for (let index = 0; index < INVARIANTS.length; index++) {
+    const invariant = INVARIANTS[index]!;
+    const mode = modes[index]!;
     if (mode === 'off') continue;
     if (invariant.scope === 'protected' && !ctx.protectedNamespace) continue;
     if (!invariant.appliesTo(request)) continue;
-    found.push(...runInvariant(invariant, ctx, mode));
+    const violations = runInvariant(invariant, ctx, mode);
+    if (violations.length > 0) found.push(...violations);
   }
   const rules = evaluateRules(ctx);
   found.push(...rules.violations);
   Object.assign(verdict.auditAnnotations, rules.auditAnnotations);
 
+  if (found.length === 0) return verdict;
   const labels = objectLabels(request);
   for (const violation of found) {
     const exception = findException(config.exceptions, {

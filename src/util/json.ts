@@ -46,6 +46,10 @@ export function stringEntry(value: unknown, key: string): string | undefined {
 export function stringMap(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isJsonObject(value)) return out;
-  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  // Object.keys rather than Object.entries: no pair array per key on a path every review takes.
+  for (const key of Object.keys(value)) {
+    const entry = value[key];
+    if (typeof entry === 'string') out[key] = entry;
+  }
   return out;
 }

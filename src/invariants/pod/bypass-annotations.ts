@@ -2,6 +2,7 @@ import type { Finding, Invariant } from '../../engine/types.js';
 import { podFindings } from './changes.js';
 import { keyPath, quoted } from './fields.js';
 import { isPodWrite } from './pod-specs.js';
+import { flatMapArray } from '../../util/arrays.js';
 
 const TRAFFIC = 'traffic.sidecar.istio.io/';
 
@@ -39,7 +40,7 @@ export const noBypassAnnotations: Invariant = {
   appliesTo: isPodWrite,
   check: (ctx) =>
     podFindings(ctx, (pod) =>
-      BYPASSES.flatMap(({ key, bypasses, why }): Finding[] => {
+      flatMapArray(BYPASSES, ({ key, bypasses, why }): Finding[] => {
         const value = pod.annotations[key];
         if (value === undefined || !bypasses(value)) return [];
         return [

@@ -2,6 +2,7 @@ import type { Finding, Invariant } from '../../engine/types.js';
 import { podFindings } from './changes.js';
 import { addedCapabilities, containersOf, isInjected, securityContextOf, type ContainerRef } from './containers.js';
 import { isPodWrite } from './pod-specs.js';
+import { flatMapArray } from '../../util/arrays.js';
 
 /** What each forbidden capability lets a process do to the sidecar. */
 const FORBIDDEN: Readonly<Record<string, string>> = {
@@ -61,8 +62,9 @@ export const noRedirectCapabilities: Invariant = {
   appliesTo: isPodWrite,
   check: (ctx) =>
     podFindings(ctx, (pod) =>
-      containersOf(pod)
-        .filter((ref) => !isInjected(ctx, pod, ref, INJECTED_REDIRECT_CONTAINERS))
-        .flatMap(capabilityFindings),
+      flatMapArray(
+        containersOf(pod).filter((ref) => !isInjected(ctx, pod, ref, INJECTED_REDIRECT_CONTAINERS)),
+        capabilityFindings,
+      ),
     ),
 };

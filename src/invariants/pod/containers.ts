@@ -14,36 +14,53 @@ const NOUN: Record<ContainerList, string> = {
   ephemeralContainers: 'ephemeral container',
 };
 
-export interface ContainerRef {
-  list: ContainerList;
-  index: number;
-  name: string;
-  container: JsonObject;
+/**
+ * One container of a Pod view. `path` and `label` are built on first read: only a finding needs them,
+ * and the refs of a view are shared by every invariant of the review (containersOf).
+ */
+export class ContainerRef {
+  private cachedPath: string | undefined;
+
+  constructor(
+    private readonly view: PodView,
+    readonly list: ContainerList,
+    readonly index: number,
+    readonly name: string,
+    readonly container: JsonObject,
+  ) {}
+
   /** Dotted path of the container in the reviewed object: `spec.template.spec.initContainers[0]`. */
-  path: string;
+  get path(): string {
+    return (this.cachedPath ??= `${this.view.specPath}.${this.list}[${this.index}]`);
+  }
+
   /** How a message names it: `init container "setup"`. */
-  label: string;
+  get label(): string {
+    return `${NOUN[this.list]} ${JSON.stringify(this.name)}`;
+  }
 }
 
 export function containerRef(view: PodView, list: ContainerList, index: number, container: JsonObject): ContainerRef {
-  const name = asString(container['name']) ?? '';
-  return {
-    list,
-    index,
-    name,
-    container,
-    path: `${view.specPath}.${list}[${index}]`,
-    label: `${NOUN[list]} ${JSON.stringify(name)}`,
-  };
+  return new ContainerRef(view, list, index, asString(container['name']) ?? '', container);
 }
 
-export function containersOf(view: PodView, lists: readonly ContainerList[] = CONTAINER_LISTS): ContainerRef[] {
+/**
+ * The refs of every list, built once per view: views are memoised per review (pod-specs.ts), so the
+ * invariants that walk the containers share them.
+ */
+export function containersOf(view: PodView, lists: readonly ContainerList[] = CONTAINER_LISTS): readonly ContainerRef[] {
+  view.containerRefs ??= Object.freeze(buildRefs(view));
+  return lists === CONTAINER_LISTS ? view.containerRefs : view.containerRefs.filter((ref) => lists.includes(ref.list));
+}
+
+function buildRefs(view: PodView): ContainerRef[] {
   const refs: ContainerRef[] = [];
-  for (const list of lists) {
-    asArray(view.spec[list]).forEach((item, index) => {
-      const container = asObject(item);
+  for (const list of CONTAINER_LISTS) {
+    const items = asArray(view.spec[list]);
+    for (let index = 0; index < items.length; index++) {
+      const container = asObject(items[index]);
       if (container) refs.push(containerRef(view, list, index, container));
-    });
+    }
   }
   return refs;
 }
@@ -64,7 +81,9 @@ export function normaliseCapability(name: string): string {
 /** The capabilities a container adds, normalised; non-string entries (never valid) are ignored. */
 export function addedCapabilities(ref: ContainerRef): string[] {
   const capabilities = asObject(securityContextOf(ref)['capabilities']);
-  return asArray(capabilities?.['add']).flatMap((item) => (typeof item === 'string' ? [normaliseCapability(item)] : []));
+  const added: string[] = [];
+  for (const item of asArray(capabilities?.['add'])) if (typeof item === 'string') added.push(normaliseCapability(item));
+  return added;
 }
 
 /**

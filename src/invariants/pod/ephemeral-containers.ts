@@ -5,6 +5,7 @@ import { capabilityFindings } from './capabilities.js';
 import { containersOf } from './containers.js';
 import { podViewOf } from './pod-specs.js';
 import { proxyIdentityFindings } from './proxy-uid.js';
+import { flatMapArray } from '../../util/arrays.js';
 
 function isDebugRequest(request: AdmissionRequest): boolean {
   return (
@@ -44,8 +45,9 @@ export const ephemeralContainers: Invariant = {
     // Ephemeral containers can be added but never changed or removed, so only new ones need review.
     const before = podViewOf('Pod', ctx.oldObject);
     const existing = new Map(before ? containersOf(before, ['ephemeralContainers']).map((ref) => [ref.name, ref.container]) : []);
-    return containersOf(pod, ['ephemeralContainers'])
-      .filter((ref) => !isDeepStrictEqual(existing.get(ref.name), ref.container))
-      .flatMap((ref) => [...capabilityFindings(ref), ...proxyIdentityFindings(ref, ctx.config.injection)]);
+    return flatMapArray(
+      containersOf(pod, ['ephemeralContainers']).filter((ref) => !isDeepStrictEqual(existing.get(ref.name), ref.container)),
+      (ref) => [...capabilityFindings(ref), ...proxyIdentityFindings(ref, ctx.config.injection)],
+    );
   },
 };

@@ -1,6 +1,7 @@
 import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
 import { QUARANTINE_LABEL, SERVICE_ACCOUNT_LABEL, SPIFFE_ANNOTATION, serviceAccountLabelValue, spiffeId } from '../../inject/identity.js';
 import { asString } from '../../util/json.js';
+import { flatMapArray } from '../../util/arrays.js';
 import { podFindings } from './changes.js';
 import { keyPath, quoted } from './fields.js';
 import { isPodWrite, podViewOf, type PodView } from './pod-specs.js';
@@ -30,7 +31,7 @@ function agreement(ctx: CheckContext, pod: PodView): Finding[] {
     [SERVICE_ACCOUNT_LABEL]: serviceAccountLabelValue(serviceAccount),
     [SPIFFE_ANNOTATION]: spiffeId(ctx.config.injection.trustDomain, namespace, serviceAccount),
   };
-  return IDENTITY_KEYS.flatMap(({ where, key, why }): Finding[] => {
+  return flatMapArray(IDENTITY_KEYS, ({ where, key, why }): Finding[] => {
     const value = pod[where][key];
     const want = expected[key]!;
     if (value === undefined || value === want) return [];
@@ -53,7 +54,7 @@ function describeChange(subject: string, before: string | undefined, after: stri
 
 /** On a running Pod the identity is fixed: it changes only by recreating the Pod. */
 function frozenIdentity(before: PodView | undefined, after: PodView): Finding[] {
-  return IDENTITY_KEYS.flatMap(({ where, key, why }): Finding[] => {
+  return flatMapArray(IDENTITY_KEYS, ({ where, key, why }): Finding[] => {
     const old = before?.[where][key];
     const now = after[where][key];
     if (old === now) return [];

@@ -1,6 +1,7 @@
 import type { AdmissionRequest } from '../../admission/types.js';
 import { asObject, getPath, stringMap, type JsonObject } from '../../util/json.js';
 import { POD_TEMPLATE_PATHS } from '../../util/pod-templates.js';
+import type { ContainerRef } from './containers.js';
 
 /**
  * The Pod controllers whose template becomes a Pod. Checking the template at CREATE/UPDATE of the
@@ -22,6 +23,8 @@ export interface PodView {
   specPath: string;
   /** Dotted path of the metadata inside the reviewed object. */
   metadataPath: string;
+  /** Set by containersOf on first use, so the invariants of a review share one list of refs. */
+  containerRefs?: readonly ContainerRef[];
 }
 
 function isCoreOrApps(request: AdmissionRequest): boolean {
@@ -75,6 +78,7 @@ function buildPodView(templatePath: readonly string[], object: JsonObject): PodV
     annotations: Object.freeze(stringMap(metadata?.['annotations'])),
     specPath: prefix ? `${prefix}.spec` : 'spec',
     metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
+    containerRefs: undefined,
   };
 }
 

@@ -4,30 +4,36 @@ import { asObject, type JsonObject } from '../../util/json.js';
 import { podFindings } from './changes.js';
 import { containersOf, isInjected, securityContextOf, type ContainerRef } from './containers.js';
 import { isPodWrite } from './pod-specs.js';
+import { flatMapArray } from '../../util/arrays.js';
 
 /** The injected containers that run as the proxy by design (the init container runs as root). */
 const INJECTED_PROXY_CONTAINERS: readonly string[] = ['istio-proxy', 'istio-validation', 'istio-init'];
 
 const WHY = "the sidecar's iptables rules exempt the proxy's own traffic, so traffic from it skips the redirect";
 
-function identityFindings(securityContext: JsonObject, path: string, subject: string, injection: InjectionConfig): Finding[] {
-  const checks = [
-    { field: 'runAsUser', id: injection.proxyUID, what: 'UID' },
-    { field: 'runAsGroup', id: injection.proxyGID, what: 'GID' },
-  ];
-  return checks
-    .filter(({ field, id }) => securityContext[field] === id)
-    .map(({ field, id, what }) => ({
-      path: `${path}.${field}`,
-      summary: `${subject} runs as the proxy's ${what} ${id}`,
-      why: WHY,
-      fix: `Choose another ${field}, or add an exception`,
-    }));
+/** Where a securityContext sits and how a message names its owner; asked for only when there is a finding. */
+type Owner = () => { path: string; subject: string };
+
+function identityFinding(owner: Owner, field: string, what: string, id: number): Finding {
+  const { path, subject } = owner();
+  return {
+    path: `${path}.${field}`,
+    summary: `${subject} runs as the proxy's ${what} ${id}`,
+    why: WHY,
+    fix: `Choose another ${field}, or add an exception`,
+  };
+}
+
+function identityFindings(securityContext: JsonObject, owner: Owner, injection: InjectionConfig): Finding[] {
+  const findings: Finding[] = [];
+  if (securityContext['runAsUser'] === injection.proxyUID) findings.push(identityFinding(owner, 'runAsUser', 'UID', injection.proxyUID));
+  if (securityContext['runAsGroup'] === injection.proxyGID) findings.push(identityFinding(owner, 'runAsGroup', 'GID', injection.proxyGID));
+  return findings;
 }
 
 /** The ZT-POD-004 rules for one container; shared with ZT-POD-008 for `kubectl debug` containers. */
 export function proxyIdentityFindings(ref: ContainerRef, injection: InjectionConfig): Finding[] {
-  return identityFindings(securityContextOf(ref), `${ref.path}.securityContext`, ref.label, injection);
+  return identityFindings(securityContextOf(ref), () => ({ path: `${ref.path}.securityContext`, subject: ref.label }), injection);
 }
 
 /**
@@ -44,9 +50,14 @@ export const notProxyIdentity: Invariant = {
   appliesTo: isPodWrite,
   check: (ctx) =>
     podFindings(ctx, (pod) => [
-      ...identityFindings(asObject(pod.spec['securityContext']) ?? {}, `${pod.specPath}.securityContext`, 'the Pod', ctx.config.injection),
-      ...containersOf(pod)
-        .filter((ref) => !isInjected(ctx, pod, ref, INJECTED_PROXY_CONTAINERS))
-        .flatMap((ref) => proxyIdentityFindings(ref, ctx.config.injection)),
+      ...identityFindings(
+        asObject(pod.spec['securityContext']) ?? {},
+        () => ({ path: `${pod.specPath}.securityContext`, subject: 'the Pod' }),
+        ctx.config.injection,
+      ),
+      ...flatMapArray(
+        containersOf(pod).filter((ref) => !isInjected(ctx, pod, ref, INJECTED_PROXY_CONTAINERS)),
+        (ref) => proxyIdentityFindings(ref, ctx.config.injection),
+      ),
     ]),
 };

@@ -13,8 +13,10 @@ const INJECT_YES = ['y', 'yes', 'true', 'on'];
 /** The namespace labels that put a namespace in the mesh. */
 export const MESH_LABELS: Readonly<Record<string, string>> = { 'istio-injection': 'enabled', 'ztgate.io/mesh': 'enabled' };
 
+const MESH_LABEL_ENTRIES = Object.entries(MESH_LABELS);
+
 export function isMeshNamespace(namespaceLabels: Record<string, string>): boolean {
-  return Object.entries(MESH_LABELS).some(([key, value]) => namespaceLabels[key] === value);
+  return MESH_LABEL_ENTRIES.some(([key, value]) => namespaceLabels[key] === value);
 }
 
 /** The proxy as a classic sidecar, or as a native sidecar (an init container that keeps running). */

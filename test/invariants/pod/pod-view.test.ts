@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { podViewOf } from '../../../src/invariants/pod/pod-specs.js';
+import { containersOf } from '../../../src/invariants/pod/containers.js';
 import type { JsonObject } from '../../../src/util/json.js';
 
 function pod(app: string): JsonObject {
@@ -28,6 +29,7 @@ function expectedView(object: JsonObject, prefix: string): unknown {
     annotations: strings(metadata.annotations),
     specPath: prefix ? `${prefix}.spec` : 'spec',
     metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
+    containerRefs: undefined,
   };
 }
 
@@ -68,5 +70,36 @@ describe('the Pod view shared by the Pod invariants of a review', () => {
   test('its label and annotation maps cannot be changed by one invariant for the others', () => {
     const view = podViewOf('Pod', pod('web'))!;
     assert.ok(Object.isFrozen(view.labels) && Object.isFrozen(view.annotations));
+  });
+
+  test('its container refs are built once, in list order, and shared by every invariant that asks', () => {
+    const object: JsonObject = {
+      kind: 'Deployment',
+      spec: {
+        template: {
+          spec: {
+            initContainers: [{ name: 'setup' }],
+            containers: [{ name: 'web' }, 'not an object', { name: 'log' }],
+            ephemeralContainers: [{ name: 'debug' }],
+          },
+        },
+      },
+    };
+    const view = podViewOf('Deployment', object)!;
+    const all = containersOf(view);
+    assert.equal(containersOf(view), all, 'the second caller gets the same refs');
+    assert.ok(Object.isFrozen(all), 'no invariant can change the list the others read');
+    assert.deepEqual(
+      all.map((ref) => [ref.list, ref.index, ref.name, ref.path, ref.label]),
+      [
+        ['containers', 0, 'web', 'spec.template.spec.containers[0]', 'container "web"'],
+        ['containers', 2, 'log', 'spec.template.spec.containers[2]', 'container "log"'],
+        ['initContainers', 0, 'setup', 'spec.template.spec.initContainers[0]', 'init container "setup"'],
+        ['ephemeralContainers', 0, 'debug', 'spec.template.spec.ephemeralContainers[0]', 'ephemeral container "debug"'],
+      ],
+    );
+    assert.deepEqual(containersOf(view, ['ephemeralContainers']).map((ref) => ref.name), ['debug']);
+    assert.deepEqual(containersOf(view, ['containers', 'initContainers']).map((ref) => ref.name), ['web', 'log', 'setup']);
+    assert.equal(all[0]!.container, (((object['spec'] as JsonObject)['template'] as JsonObject)['spec'] as { containers: JsonObject[] }).containers[0]);
   });
 });
