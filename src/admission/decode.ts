@@ -109,6 +109,10 @@ function decodeObject(source: JsonObject, key: 'object' | 'oldObject', operation
   return value;
 }
 
+function setPresent<K extends keyof AdmissionRequest>(request: AdmissionRequest, key: K, value: AdmissionRequest[K] | undefined): void {
+  if (value !== undefined && value !== '') request[key] = value;
+}
+
 /**
  * unknown in, a typed AdmissionReview out, or a ZtgateError naming the field. The objects are kept
  * exactly as sent (no coercion), because patches are diffs against them.
@@ -147,19 +151,15 @@ export function decodeReview(body: unknown): AdmissionReview {
     userInfo: decodeUserInfo(raw),
     dryRun: dryRun === true,
   };
-  const optional = {
-    subResource: optionalString(raw, 'subResource', path),
-    requestSubResource: optionalString(raw, 'requestSubResource', path),
-    name: optionalString(raw, 'name', path),
-    namespace: optionalString(raw, 'namespace', path),
-    requestKind: decodeGvk(raw, 'requestKind', path, false),
-    requestResource: decodeGvr(raw, 'requestResource', path, false),
-    object: decodeObject(raw, 'object', operation),
-    oldObject: decodeObject(raw, 'oldObject', operation),
-  };
-  for (const [key, value] of Object.entries(optional)) {
-    if (value !== undefined && value !== '') (request as unknown as Record<string, unknown>)[key] = value;
-  }
+  // Optional fields are set only when present (and non-empty), so absent ones stay absent, not undefined.
+  setPresent(request, 'subResource', optionalString(raw, 'subResource', path));
+  setPresent(request, 'requestSubResource', optionalString(raw, 'requestSubResource', path));
+  setPresent(request, 'name', optionalString(raw, 'name', path));
+  setPresent(request, 'namespace', optionalString(raw, 'namespace', path));
+  setPresent(request, 'requestKind', decodeGvk(raw, 'requestKind', path, false));
+  setPresent(request, 'requestResource', decodeGvr(raw, 'requestResource', path, false));
+  setPresent(request, 'object', decodeObject(raw, 'object', operation));
+  setPresent(request, 'oldObject', decodeObject(raw, 'oldObject', operation));
   const options = raw['options'];
   if (isJsonObject(options)) request.options = options;
   return { apiVersion: ADMISSION_API_VERSION, kind: 'AdmissionReview', request };
