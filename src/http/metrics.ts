@@ -1,16 +1,19 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { ReviewHistogram } from './review-histogram.js';
+
+export const ADMISSION_SECONDS_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** One registry per app instance, so tests and several apps in a process never share counters. */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly admissionSeconds = new Histogram({
-    name: 'ztgate_admission_duration_seconds',
-    help: 'Time to answer one AdmissionReview, from body parsed to answer built',
-    labelNames: ['webhook', 'kind', 'operation', 'allowed'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly admissionSeconds = new ReviewHistogram(
+    'ztgate_admission_duration_seconds',
+    'Time to answer one AdmissionReview, from body parsed to answer built',
+    ['webhook', 'kind', 'operation', 'allowed'] as const,
+    ADMISSION_SECONDS_BUCKETS,
+    this.registry,
+  );
 
   readonly decisions = new Counter({
     name: 'ztgate_invariant_decisions_total',
