@@ -53,10 +53,10 @@ export async function startZtgate(options: ZtgateOptions): Promise<Server> {
   return { name: options.name, child, pid: child.pid!, port, metricsPort, stderr };
 }
 
-export async function startCeiling(repoRoot: string, certsDir: string, cpus: string | undefined, logDir: string | undefined): Promise<Server> {
+export async function startCeiling(repoRoot: string, certsDir: string, cpus: string | undefined, logDir: string | undefined, nodeFlags: string[] = []): Promise<Server> {
   const port = await freePort();
   const script = join(repoRoot, 'bench', 'ceiling-server.mjs');
-  const args = [script, '--port', String(port), '--cert', join(certsDir, 'tls.crt'), '--key', join(certsDir, 'tls.key')];
+  const args = [...nodeFlags, script, '--port', String(port), '--cert', join(certsDir, 'tls.crt'), '--key', join(certsDir, 'tls.key')];
   const child = spawnPinned(cpus, process.execPath, args, { cwd: repoRoot, stdio: serverStdio('ceiling', logDir) });
   const stderr = tailOf(child);
   await waitForTls(port, child, 30_000, 'the ceiling server', stderr);
