@@ -71,15 +71,18 @@ export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): voi
       const { body } = httpRequest;
       const outcome = typeof body === 'string' ? runReviewText(webhook, body, reviewDeps) : runReview(webhook, body, reviewDeps);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // Serialised here, exactly as `ztgate review` prints it, so the two answers are byte-identical.
+      const text = outcome.ok && outcome.encoded !== undefined ? outcome.encoded : JSON.stringify(outcome.body);
+      // The answer goes out first (send writes it to the socket at once: there are no onSend hooks);
+      // the API server waits for it, not for the decision line, the metrics or the audit trail.
+      void reply.code(outcome.httpStatus).type('application/json').send(text);
       if (!outcome.ok) {
         deps.metrics.badRequests.inc({ webhook, code: outcome.body.code });
         deps.logger.warn({ webhook, code: outcome.body.code, error: outcome.body.message }, 'bad admission review');
       } else {
         record(webhook, outcome, seconds, deps);
       }
-      // Serialised here, exactly as `ztgate review` prints it, so the two answers are byte-identical.
-      const text = outcome.ok && outcome.encoded !== undefined ? outcome.encoded : JSON.stringify(outcome.body);
-      return reply.code(outcome.httpStatus).type('application/json').send(text);
+      return reply;
     });
   }
 }
