@@ -19,8 +19,6 @@ const NOUN: Record<ContainerList, string> = {
  * and the refs of a view are shared by every invariant of the review (containersOf).
  */
 export class ContainerRef {
-  private cachedPath: string | undefined;
-
   constructor(
     private readonly view: PodView,
     readonly list: ContainerList,
@@ -31,7 +29,7 @@ export class ContainerRef {
 
   /** Dotted path of the container in the reviewed object: `spec.template.spec.initContainers[0]`. */
   get path(): string {
-    return (this.cachedPath ??= `${this.view.specPath}.${this.list}[${this.index}]`);
+    return `${this.view.specPath}.${this.list}[${this.index}]`;
   }
 
   /** How a message names it: `init container "setup"`. */
