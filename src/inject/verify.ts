@@ -3,7 +3,7 @@ import { asArray, asObject, isJsonObject, type JsonObject, type JsonValue } from
 import { A, PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
 import { findContainer, setContainers, containersOf } from './containers.js';
-import { injectPod } from './inject.js';
+import { injectOwnedPod } from './inject.js';
 import { workloadOfPod } from './owner.js';
 import { APP_PROBERS } from './probes.js';
 import { clearPrometheusAnnotations, prometheusPort } from './prometheus.js';
@@ -113,23 +113,49 @@ function withoutDefaultedRequests(expected: JsonObject, actual: JsonObject): Jso
   return { ...actual, resources: out };
 }
 
-export function isInjectedContainer(
-  pod: JsonObject,
-  containerName: string,
-  list: 'initContainers' | 'containers',
-  namespace: string,
-  config: InjectionConfig,
-): boolean {
+type InjectedList = 'initContainers' | 'containers';
+
+/** The key of a container in injectedContainers' answer. */
+export function injectedKey(list: InjectedList, name: string): string {
+  return `${list}/${name}`;
+}
+
+/**
+ * Every container of the Pod that is exactly ztgate's injection (as `injectedKey`s). The Pod is rendered
+ * once per form the injector may have seen (asMutatingAdmissionSawIt) and each container its status
+ * annotation lists is compared with that rendering: checking one container at a time rendered the whole
+ * Pod again for each, twice for istio-init (ZT-POD-003 and ZT-POD-004 both ask), about 1 ms per review
+ * of an injected Pod. The Pod is only read; the rendering works on a copy.
+ */
+export function injectedContainers(pod: JsonObject, namespace: string, config: InjectionConfig): ReadonlySet<string> {
+  const injected = new Set<string>();
   try {
     const status = injectionStatus(pod);
-    if (!status || !status[list].includes(containerName)) return false;
-    const actual = findContainer(pod, list, containerName);
-    if (!actual) return false;
-    return asMutatingAdmissionSawIt(pod).some((candidate) => rendersAs(candidate, actual, containerName, list, namespace, config));
+    if (!status) return injected;
+    const listed: { list: InjectedList; name: string; actual: JsonObject }[] = [];
+    for (const list of ['initContainers', 'containers'] as const) {
+      for (const name of status[list]) {
+        const actual = findContainer(pod, list, name);
+        if (actual) listed.push({ list, name, actual });
+      }
+    }
+    if (listed.length === 0) return injected;
+    for (const candidate of asMutatingAdmissionSawIt(pod)) {
+      const rendered = renderedFrom(candidate, namespace, config);
+      if (!rendered) continue;
+      for (const { list, name, actual } of listed) {
+        if (rendersAs(rendered, actual, name, list)) injected.add(injectedKey(list, name));
+      }
+    }
   } catch {
     // An unparseable Pod is not ztgate's injection: failing closed keeps the exemption narrow.
-    return false;
+    injected.clear();
   }
+  return injected;
+}
+
+export function isInjectedContainer(pod: JsonObject, containerName: string, list: InjectedList, namespace: string, config: InjectionConfig): boolean {
+  return injectedContainers(pod, namespace, config).has(injectedKey(list, containerName));
 }
 
 /**
@@ -145,18 +171,16 @@ function asMutatingAdmissionSawIt(pod: JsonObject): JsonObject[] {
   return [pod, { ...pod, metadata: unnamed }];
 }
 
-function rendersAs(
-  pod: JsonObject,
-  actual: JsonObject,
-  containerName: string,
-  list: 'initContainers' | 'containers',
-  namespace: string,
-  config: InjectionConfig,
-): boolean {
+/** ztgate's injection of the Pod stripped of its injected containers, as it would render it now. */
+function renderedFrom(pod: JsonObject, namespace: string, config: InjectionConfig): JsonObject | undefined {
   const stripped = strippedForRender(pod, config.statusPort);
-  if (!stripped) return false;
-  const rendered = findContainer(injectPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config }), list, containerName);
-  if (!rendered) return false;
-  const expected = containerName === PROXY ? withCarriedEnv(rendered, actual) : rendered;
+  // The stripped Pod is already a copy of ours: injectOwnedPod renders into it without copying it again.
+  return stripped && injectOwnedPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config });
+}
+
+function rendersAs(rendered: JsonObject, actual: JsonObject, containerName: string, list: InjectedList): boolean {
+  const fresh = findContainer(rendered, list, containerName);
+  if (!fresh) return false;
+  const expected = containerName === PROXY ? withCarriedEnv(fresh, actual) : fresh;
   return matches(expected, withoutDefaultedRequests(expected, actual), list);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { injectPod } from '../../src/inject/inject.js';
 import { workloadOfPod } from '../../src/inject/owner.js';
-import { isInjectedContainer } from '../../src/inject/verify.js';
+import { injectedContainers, isInjectedContainer } from '../../src/inject/verify.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { fixtureConfig } from './helpers.js';
 
@@ -121,6 +121,26 @@ describe('isInjectedContainer', () => {
     const result = injected(custom);
     assert.equal(isInjectedContainer(result, 'istio-init', 'initContainers', 'shop', config), false);
     assert.equal(isInjectedContainer(result, 'istio-proxy', 'initContainers', 'shop', config), true);
+  });
+
+  test('injectedContainers judges every listed container in one pass, agrees with the per-container answer and leaves the Pod as it was', () => {
+    const custom = appPod();
+    (custom['spec'] as JsonObject)['initContainers'] = [{ name: 'istio-init', image: 'auto', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }];
+    for (const [name, candidate, expected] of [
+      ['native layout', withApiServerDefaults(pod), ['initContainers/istio-init', 'initContainers/istio-proxy']],
+      ['classic layout', injected(appPod({ 'sidecar.istio.io/nativeSidecar': 'false' })), ['containers/istio-proxy', 'initContainers/istio-init']],
+      ['an overridden istio-init', injected(custom), ['initContainers/istio-proxy']],
+      ['not injected', appPod(), []],
+    ] as [string, JsonObject, string[]][]) {
+      const before = structuredClone(candidate);
+      const found = injectedContainers(candidate, 'shop', config);
+      assert.deepEqual([...found].sort(), expected, name);
+      for (const key of ['initContainers/istio-init', 'initContainers/istio-proxy', 'containers/istio-proxy']) {
+        const [list, container] = key.split('/') as ['initContainers' | 'containers', string];
+        assert.equal(isInjectedContainer(candidate, container, list, 'shop', config), expected.includes(key), `${name}: ${key}`);
+      }
+      assert.deepEqual(candidate, before, `${name}: the Pod is only read`);
+    }
   });
 
   test('a Pod injected under another configuration does not match the current one', () => {

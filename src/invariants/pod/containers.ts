@@ -1,5 +1,5 @@
 import type { CheckContext } from '../../engine/types.js';
-import { isInjectedContainer } from '../../inject/verify.js';
+import { injectedContainers, injectedKey } from '../../inject/verify.js';
 import { asArray, asObject, asString, type JsonObject } from '../../util/json.js';
 import type { PodView } from './pod-specs.js';
 
@@ -90,6 +90,13 @@ export function addedCapabilities(ref: ContainerRef): string[] {
  */
 export function isInjected(ctx: CheckContext, view: PodView, ref: ContainerRef, names: readonly string[]): boolean {
   if (ref.list === 'ephemeralContainers' || !names.includes(ref.name)) return false;
-  // A copy, so that no verifier can change the object the patch and later invariants see.
-  return isInjectedContainer(structuredClone(view.template), ref.name, ref.list, ctx.request.namespace ?? '', ctx.config.injection);
+  const namespace = ctx.request.namespace ?? '';
+  const { injection } = ctx.config;
+  // Verified once per view, namespace and injection config: the invariants that ask share the answer.
+  const known = view.injected;
+  const injected =
+    known && known.namespace === namespace && known.config === injection
+      ? known.containers
+      : (view.injected = { namespace, config: injection, containers: injectedContainers(view.template, namespace, injection) }).containers;
+  return injected.has(injectedKey(ref.list, ref.name));
 }

@@ -2,6 +2,7 @@ import type { AdmissionRequest } from '../../admission/types.js';
 import { asObject, getPath, stringMap, type JsonObject } from '../../util/json.js';
 import { POD_TEMPLATE_PATHS } from '../../util/pod-templates.js';
 import type { ContainerRef } from './containers.js';
+import type { InjectionConfig } from '../../inject/config.js';
 
 /**
  * The Pod controllers whose template becomes a Pod. Checking the template at CREATE/UPDATE of the
@@ -25,6 +26,8 @@ export interface PodView {
   metadataPath: string;
   /** Set by containersOf on first use, so the invariants of a review share one list of refs. */
   containerRefs?: readonly ContainerRef[];
+  /** Set by isInjected on first use: which containers are ztgate's verified injection, and for what. */
+  injected?: { namespace: string; config: InjectionConfig; containers: ReadonlySet<string> };
 }
 
 function isCoreOrApps(request: AdmissionRequest): boolean {
@@ -79,6 +82,7 @@ function buildPodView(templatePath: readonly string[], object: JsonObject): PodV
     specPath: prefix ? `${prefix}.spec` : 'spec',
     metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
     containerRefs: undefined,
+    injected: undefined,
   };
 }
 

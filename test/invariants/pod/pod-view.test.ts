@@ -30,6 +30,7 @@ function expectedView(object: JsonObject, prefix: string): unknown {
     specPath: prefix ? `${prefix}.spec` : 'spec',
     metadataPath: prefix ? `${prefix}.metadata` : 'metadata',
     containerRefs: undefined,
+    injected: undefined,
   };
 }
 
