@@ -2,7 +2,7 @@
  * In-process cost of one review per scenario, without HTTP or TLS: what the server adds on top of the
  * ceiling. For quick iteration on a hot path; `npm run bench` remains the measurement that counts.
  *
- *   node --import tsx bench/micro.ts [--seconds 3] [--scenarios validate,mutate,calico,cel0,cel100]
+ *   node --import tsx bench/micro.ts [--seconds 3] [--scenarios validate,mutate,calico,cel0,cel100,validate-injected]
  *
  * Each iteration does what the route does with the body: runReviewText (which parses it, or replays a
  * mutation seen before: the mutate scenario sends one Pod under new uids), then JSON.stringify unless
@@ -12,12 +12,14 @@ import { parseArgs } from 'node:util';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyPatch, type Operation as PatchOperation } from 'rfc6902';
 import { parseConfigText } from '../src/config/parse.js';
+import type { JsonObject } from '../src/util/json.js';
 import { loadNamespaceFile } from '../src/cli/namespaces.js';
 import { runReviewText, type WebhookKind } from '../src/review/review.js';
 import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview } from './fixtures.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, scenarios: { type: 'string', default: 'validate,mutate,calico,cel0,cel100' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, scenarios: { type: 'string', default: 'validate,mutate,calico,cel0,cel100,validate-injected' } } });
 const seconds = Number(values.seconds);
 
 const scratch = mkdtempSync(join(tmpdir(), 'ztgate-micro-'));
@@ -32,7 +34,20 @@ const SCENARIOS: Record<string, { webhook: WebhookKind; body: string; rules?: nu
   cel0: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 0 },
   cel100: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 100 },
   cel1000: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 1000 },
+  // The Pod of the mutate scenario after ztgate's injection, as validation then sees it in a mesh
+  // namespace: the exemption of the injected istio-init and istio-proxy is verified by rendering.
+  'validate-injected': { webhook: 'validate', body: injectedPodReview() },
 };
+
+function injectedPodReview(): string {
+  const review = podReview(MESH_NAMESPACE) as { request: { object: JsonObject } };
+  const outcome = runReviewText('mutate', JSON.stringify(review), { config: plain, namespaces, now: new Date() });
+  if (!outcome.ok || outcome.response.patch === undefined) throw new Error('validate-injected: the mutate scenario\'s Pod was not injected');
+  const patch = JSON.parse(Buffer.from(outcome.response.patch, 'base64').toString('utf8')) as PatchOperation[];
+  const failed = applyPatch(review.request.object, patch).find((error) => error !== null);
+  if (failed) throw new Error(`validate-injected: the patch does not apply: ${failed.message}`);
+  return JSON.stringify(review);
+}
 
 for (const name of values.scenarios!.split(',')) {
   const scenario = SCENARIOS[name];
