@@ -85,7 +85,6 @@ export function ownField(map: object, key: string): CelInput | undefined | typeo
   return fields === undefined ? NOT_OURS : fields.get(key);
 }
 
-
 /**
  * The converted elements behind lists made here, so loops can read them without the list's iterator.
  * A symbol-keyed property rather than a WeakMap: one list per review would otherwise churn the map.
