@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   let server: Server = ztgate;
   if (values.scenario === 'ceiling') {
     await stop(ztgate.child);
-    server = await startCeiling(REPO, certsDir, '0', undefined, flags);
+    server = await startCeiling(REPO, certsDir, '0', undefined, { nodeFlags: flags });
   }
   const connections = Number(values.connections);
   const load = (durationMs: number) => runLoad({ type: 'run', id: 0, port: server.port, path: scenario.path, body: scenario.bodies[0]!, bodies: scenario.bodies, connections, durationMs });

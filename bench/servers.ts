@@ -53,14 +53,25 @@ export async function startZtgate(options: ZtgateOptions): Promise<Server> {
   return { name: options.name, child, pid: child.pid!, port, metricsPort, stderr };
 }
 
-export async function startCeiling(repoRoot: string, certsDir: string, cpus: string | undefined, logDir: string | undefined, nodeFlags: string[] = []): Promise<Server> {
+export interface CeilingOptions {
+  /** Extra node flags, e.g. --perf-basic-prof. */
+  nodeFlags?: string[];
+  /** Busy work added to every review before it is answered (bench/marginal.ts); 0 is the ceiling itself. */
+  workMicros?: number;
+  /** Busy work done after each answer is written, in the next turn (bench/marginal.ts --linger). */
+  lingerMicros?: number;
+}
+
+export async function startCeiling(repoRoot: string, certsDir: string, cpus: string | undefined, logDir: string | undefined, options: CeilingOptions = {}): Promise<Server> {
   const port = await freePort();
   const script = join(repoRoot, 'bench', 'ceiling-server.mjs');
-  const args = [...nodeFlags, script, '--port', String(port), '--cert', join(certsDir, 'tls.crt'), '--key', join(certsDir, 'tls.key')];
-  const child = spawnPinned(cpus, process.execPath, args, { cwd: repoRoot, stdio: serverStdio('ceiling', logDir) });
+  const { nodeFlags = [], workMicros = 0, lingerMicros = 0 } = options;
+  const args = [...nodeFlags, script, '--port', String(port), '--cert', join(certsDir, 'tls.crt'), '--key', join(certsDir, 'tls.key'), '--work-us', String(workMicros), '--linger-us', String(lingerMicros)];
+  const name = `ceiling${workMicros > 0 ? `+${workMicros}µs` : ''}${lingerMicros > 0 ? `, lingering ${lingerMicros}µs` : ''}`;
+  const child = spawnPinned(cpus, process.execPath, args, { cwd: repoRoot, stdio: serverStdio(name, logDir) });
   const stderr = tailOf(child);
-  await waitForTls(port, child, 30_000, 'the ceiling server', stderr);
-  return { name: 'ceiling', child, pid: child.pid!, port, stderr };
+  await waitForTls(port, child, 30_000, `the ${name} server`, stderr);
+  return { name, child, pid: child.pid!, port, stderr };
 }
 
 /** ztgate's Prometheus text, for the counters that say whether a run measured what it meant to. */
