@@ -80,7 +80,12 @@ export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): voi
         deps.metrics.badRequests.inc({ webhook, code: outcome.body.code });
         deps.logger.warn({ webhook, code: outcome.body.code, error: outcome.body.message }, 'bad admission review');
       } else {
-        record(webhook, outcome, seconds, deps);
+        try {
+          record(webhook, outcome, seconds, deps);
+        } catch (error) {
+          // The answer is already on its way, so fastify's error handler could no longer say anything.
+          deps.logger.error({ err: error, webhook, uid: outcome.request.uid }, 'recording the admission decision failed after it was answered');
+        }
       }
       return reply;
     });

@@ -48,3 +48,30 @@ test('every decided policy review yields exactly one audit event, denied and dry
   assert.equal((events[0]!['what'] as JsonObject)['tier'], 'security');
   assert.equal((events[0]!['decision'] as JsonObject)['allowed'], false);
 });
+
+test('a failure recording a decision after the answer went out leaves the answer and is logged, not lost', async () => {
+  const failing = testApp({
+    deps: {
+      observer: () => {
+        throw new Error('audit file vanished');
+      },
+    },
+  });
+  try {
+    const response = await failing.app.inject({
+      method: 'POST',
+      url: '/validate',
+      payload: JSON.stringify(reviewOf(pod({ serviceAccountName: 'web' }), { uid: 'late-failure' })),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.json().response.uid, 'late-failure');
+    const errors = failing.logs.lines.filter((line) => line['level'] === 50);
+    assert.equal(errors.length, 1, JSON.stringify(failing.logs.lines));
+    assert.match(String(errors[0]!['msg']), /recording the admission decision failed/);
+    assert.equal(errors[0]!['uid'], 'late-failure');
+    assert.match(JSON.stringify(errors[0]!['err']), /audit file vanished/);
+  } finally {
+    await failing.app.close();
+  }
+});
