@@ -44,7 +44,7 @@ export function containerRef(view: PodView, list: ContainerList, index: number, 
 
 /**
  * The refs of every list, built once per view: views are memoised per review (pod-specs.ts), so the
- * invariants that walk the containers share them.
+ * invariants that walk the containers share them. Always in CONTAINER_LISTS order, whatever `lists` says.
  */
 export function containersOf(view: PodView, lists: readonly ContainerList[] = CONTAINER_LISTS): readonly ContainerRef[] {
   view.containerRefs ??= Object.freeze(buildRefs(view));
