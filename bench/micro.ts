@@ -46,6 +46,9 @@ function injectedPodReview(): string {
   const patch = JSON.parse(Buffer.from(outcome.response.patch, 'base64').toString('utf8')) as PatchOperation[];
   const failed = applyPatch(review.request.object, patch).find((error) => error !== null);
   if (failed) throw new Error(`validate-injected: the patch does not apply: ${failed.message}`);
+  // The API server names a generateName Pod after mutating admission: validation sees the name.
+  const metadata = review.request.object['metadata'] as JsonObject;
+  metadata['name'] = `${String(metadata['generateName'])}x7k2p`;
   return JSON.stringify(review);
 }
 

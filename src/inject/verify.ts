@@ -141,10 +141,13 @@ export function injectedContainers(pod: JsonObject, namespace: string, config: I
     }
     if (listed.length === 0) return injected;
     for (const candidate of asMutatingAdmissionSawIt(pod)) {
+      // A ReplicaSet's Pod usually renders the same with or without its generated name: one rendering will do.
+      if (injected.size === listed.length) break;
       const rendered = renderedFrom(candidate, namespace, config);
       if (!rendered) continue;
       for (const { list, name, actual } of listed) {
-        if (rendersAs(rendered, actual, name, list)) injected.add(injectedKey(list, name));
+        const key = injectedKey(list, name);
+        if (!injected.has(key) && rendersAs(rendered, actual, name, list)) injected.add(key);
       }
     }
   } catch {
