@@ -58,6 +58,21 @@ function withApiServerDefaults(pod: JsonObject): JsonObject {
   return out;
 }
 
+/**
+ * A Pod made from generateName, injected, stored, then named by the API server (after mutating
+ * admission). A ReplicaSet's Pod renders the same with its name (the first form verification tries), a
+ * bare Pod only without it (its workload is named after the Pod).
+ */
+function namedAfterAdmission(owned: boolean): JsonObject {
+  const unnamed = appPod();
+  const metadata: JsonObject = { generateName: 'web-6d4cf-', annotations: {} };
+  if (owned) metadata['ownerReferences'] = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6d4cf', uid: 'u1', controller: true }];
+  unnamed['metadata'] = metadata;
+  const stored = withApiServerDefaults(injected(unnamed));
+  (stored['metadata'] as JsonObject)['name'] = 'web-6d4cf-x7k2q';
+  return stored;
+}
+
 describe('isInjectedContainer', () => {
   test('a bare Pod made from generateName is recognised after the API server names it (the injector saw no name)', () => {
     const unnamed = appPod();
@@ -118,17 +133,6 @@ describe('isInjectedContainer', () => {
   test('istio-init customised through an override is judged like any container', () => {
     const custom = appPod();
     (custom['spec'] as JsonObject)['initContainers'] = [{ name: 'istio-init', image: 'auto', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }];
-    // Named by the API server after injection: a ReplicaSet's Pod renders the same with its name (the
-    // first form tried), a bare Pod only without it (its workload is named after the Pod).
-    const named = (owned: boolean): JsonObject => {
-      const unnamed = appPod();
-      const metadata: JsonObject = { generateName: 'web-6d4cf-', annotations: {} };
-      if (owned) metadata['ownerReferences'] = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6d4cf', uid: 'u1', controller: true }];
-      unnamed['metadata'] = metadata;
-      const stored = withApiServerDefaults(injected(unnamed));
-      (stored['metadata'] as JsonObject)['name'] = 'web-6d4cf-x7k2q';
-      return stored;
-    };
     const result = injected(custom);
     assert.equal(isInjectedContainer(result, 'istio-init', 'initContainers', 'shop', config), false);
     assert.equal(isInjectedContainer(result, 'istio-proxy', 'initContainers', 'shop', config), true);
@@ -137,24 +141,13 @@ describe('isInjectedContainer', () => {
   test('injectedContainers judges every listed container in one pass, agrees with the per-container answer and leaves the Pod as it was', () => {
     const custom = appPod();
     (custom['spec'] as JsonObject)['initContainers'] = [{ name: 'istio-init', image: 'auto', securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }];
-    // Named by the API server after injection: a ReplicaSet's Pod renders the same with its name (the
-    // first form tried), a bare Pod only without it (its workload is named after the Pod).
-    const named = (owned: boolean): JsonObject => {
-      const unnamed = appPod();
-      const metadata: JsonObject = { generateName: 'web-6d4cf-', annotations: {} };
-      if (owned) metadata['ownerReferences'] = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6d4cf', uid: 'u1', controller: true }];
-      unnamed['metadata'] = metadata;
-      const stored = withApiServerDefaults(injected(unnamed));
-      (stored['metadata'] as JsonObject)['name'] = 'web-6d4cf-x7k2q';
-      return stored;
-    };
     for (const [name, candidate, expected] of [
       ['native layout', withApiServerDefaults(pod), ['initContainers/istio-init', 'initContainers/istio-proxy']],
       ['classic layout', injected(appPod({ 'sidecar.istio.io/nativeSidecar': 'false' })), ['containers/istio-proxy', 'initContainers/istio-init']],
       ['an overridden istio-init', injected(custom), ['initContainers/istio-proxy']],
       ['not injected', appPod(), []],
-      ["a ReplicaSet's Pod, named after admission", named(true), ['initContainers/istio-init', 'initContainers/istio-proxy']],
-      ['a bare Pod, named after admission', named(false), ['initContainers/istio-init', 'initContainers/istio-proxy']],
+      ["a ReplicaSet's Pod, named after admission", namedAfterAdmission(true), ['initContainers/istio-init', 'initContainers/istio-proxy']],
+      ['a bare Pod, named after admission', namedAfterAdmission(false), ['initContainers/istio-init', 'initContainers/istio-proxy']],
     ] as [string, JsonObject, string[]][]) {
       const before = structuredClone(candidate);
       const found = injectedContainers(candidate, 'shop', config);
