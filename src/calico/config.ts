@@ -10,6 +10,12 @@ export interface TierConfig {
    */
   protected: boolean;
   owners: Subjects;
+  /**
+   * The order the Tier runs at in the cluster. For a protected tier it is what every other Tier's
+   * order is compared with (a Tier that runs ahead of it decides traffic first), so its Tier may not
+   * be given another order while ztgate protects it. Unset: neither check runs for this tier.
+   */
+  order?: number;
 }
 
 /** Settings of the policy invariants (ZT-NET-*), under `policy:` in the config file. */
@@ -24,7 +30,8 @@ export interface PolicyConfig {
 }
 
 export const DEFAULT_TIERS: readonly TierConfig[] = [
-  { name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } },
+  // Order 100 is the order deploy/policies/tier.yaml gives the Tier.
+  { name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] }, order: 100 },
 ];
 
 export const DEFAULT_CALICO_SERVICE_ACCOUNTS: readonly string[] = [
@@ -37,17 +44,19 @@ function parseTiers(node: ConfigNode): TierConfig[] {
   if (!node.present) return DEFAULT_TIERS.map((tier) => structuredClone(tier));
   const seen = new Set<string>();
   return node.list().map((tier) => {
-    tier.keys(['name', 'protected', 'owners']);
+    tier.keys(['name', 'protected', 'owners', 'order']);
     const nameNode = tier.get('name');
     const name = nameNode.string();
     if (!isDnsLabel(name)) nameNode.fail(`tier name ${JSON.stringify(name)} must be a lowercase DNS label (Calico's tier name rule)`);
     if (seen.has(name)) nameNode.fail(`duplicate tier ${JSON.stringify(name)}`);
     seen.add(name);
     const owners = tier.get('owners').keys(['users', 'groups']);
+    const order = tier.get('order').optionalNumber();
     return {
       name,
       protected: tier.get('protected').boolean(true),
       owners: { users: owners.get('users').stringList(), groups: owners.get('groups').stringList() },
+      ...(order === undefined ? {} : { order }),
     };
   });
 }

@@ -30,6 +30,27 @@ export function tiersOfPolicy(object: JsonObject | undefined): string[] {
   return tiers;
 }
 
+/** A Tier's spec.order; undefined when omitted, which Calico reads as "applied last". */
+export function tierOrderOf(object: JsonObject | undefined): number | undefined {
+  const order = asObject(object?.['spec'])?.['order'];
+  return typeof order === 'number' && Number.isFinite(order) ? order : undefined;
+}
+
+export interface TierPosition {
+  name: string;
+  order: number | undefined;
+}
+
+/** Calico applies tiers by ascending order, an omitted order last, and equal orders by name. */
+export function runsBefore(first: TierPosition, second: TierPosition): boolean {
+  if (first.order !== second.order) {
+    if (first.order === undefined) return false;
+    if (second.order === undefined) return true;
+    return first.order < second.order;
+  }
+  return first.name < second.name;
+}
+
 export function tierConfig(config: PolicyConfig, name: string): TierConfig | undefined {
   return config.tiers.find((tier) => tier.name === name);
 }

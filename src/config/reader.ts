@@ -111,6 +111,13 @@ export class ConfigNode {
     return this.value;
   }
 
+  /** A finite number, integer or not (Calico's orders are float64); undefined when absent. */
+  optionalNumber(): number | undefined {
+    if (!this.present) return undefined;
+    if (typeof this.value !== 'number' || !Number.isFinite(this.value)) this.fail(`expected a number, got ${describe(this.value)}`);
+    return this.value;
+  }
+
   stringList(fallback: string[] = []): string[] {
     if (!this.present) return [...fallback];
     if (!Array.isArray(this.value) || !this.value.every((item) => typeof item === 'string')) {

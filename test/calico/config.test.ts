@@ -7,7 +7,7 @@ const parse = (raw: unknown) => parsePolicyConfig(new ConfigNode(raw, 'policy'))
 
 test('defaults protect tier security for ztgate:security-admins, with system:masters as break-glass', () => {
   const config = parse(undefined);
-  assert.deepEqual(config.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } }]);
+  assert.deepEqual(config.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] }, order: 100 }]);
   assert.deepEqual(config.breakGlassGroups, ['system:masters']);
   assert.equal(config.istioRootNamespace, 'istio-system');
   assert.ok(config.calicoServiceAccounts.includes('system:serviceaccount:calico-apiserver:calico-apiserver'));
@@ -22,13 +22,13 @@ test('defaults are fresh copies, so freezing one config cannot affect another', 
 test('tiers are read with owners and the protected flag', () => {
   const config = parse({
     tiers: [
-      { name: 'platform', owners: { users: ['pat'], groups: ['platform'] } },
+      { name: 'platform', owners: { users: ['pat'], groups: ['platform'] }, order: 50.5 },
       { name: 'apps', protected: false, owners: { groups: ['devs'] } },
     ],
     breakGlassGroups: [],
   });
   assert.deepEqual(config.tiers, [
-    { name: 'platform', protected: true, owners: { users: ['pat'], groups: ['platform'] } },
+    { name: 'platform', protected: true, owners: { users: ['pat'], groups: ['platform'] }, order: 50.5 },
     { name: 'apps', protected: false, owners: { users: [], groups: ['devs'] } },
   ]);
   assert.deepEqual(config.breakGlassGroups, []);
@@ -42,6 +42,7 @@ const ERRORS: [unknown, string][] = [
   [{ tiers: [{ name: 'x', owner: {} }] }, 'policy.tiers[0].owner: unknown key'],
   [{ tiers: [{ name: 'x', owners: { groups: 'admins' } }] }, 'policy.tiers[0].owners.groups: expected a list of strings'],
   [{ tiers: [{ name: 'x', protected: 'yes' }] }, 'policy.tiers[0].protected: expected true or false'],
+  [{ tiers: [{ name: 'x', order: '100' }] }, 'policy.tiers[0].order: expected a number, got string "100"'],
   [{ breakGlassGroups: 'system:masters' }, 'policy.breakGlassGroups: expected a list of strings'],
   [{ istioRootNamespace: 'Istio System' }, 'policy.istioRootNamespace: "Istio System" is not a namespace name'],
   [{ tier: [] }, 'policy.tier: unknown key'],

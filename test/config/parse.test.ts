@@ -28,7 +28,7 @@ describe('the embedded default config', () => {
     assert.deepEqual(config.systemNamespaces, ['kube-system', 'kube-public', 'kube-node-lease']);
   });
   test('protects the security tier, owned by ztgate:security-admins', () => {
-    assert.deepEqual(config.policy.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } }]);
+    assert.deepEqual(config.policy.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] }, order: 100 }]);
   });
   test('has deadlines below the webhook timeouts', () => {
     assert.deepEqual(config.deadlines, { validateMs: 2000, mutateMs: 1000 });

@@ -34,7 +34,7 @@ test('tier ownership and validity run in every non-system namespace, the rest in
 
 test('the default config protects tier security, owned by group ztgate:security-admins', () => {
   const { policy } = defaultConfig();
-  assert.deepEqual(policy.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] } }]);
+  assert.deepEqual(policy.tiers, [{ name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] }, order: 100 }]);
 });
 
 test('every namespace but the system ones and ztgate’s own is protected by default', () => {
