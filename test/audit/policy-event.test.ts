@@ -65,7 +65,7 @@ describe('policyAuditEvent', () => {
   });
 
   test('a Tier is its own tier; the crd spelling keeps its group', () => {
-    const event = eventFor(calico('Tier', 'platform', { order: 10 }, 'crd'), { user: ALICE });
+    const event = eventFor(calico('Tier', 'platform', { order: 500 }, 'crd'), { user: ALICE });
     assert.deepEqual(event?.what, { apiVersion: 'crd.projectcalico.org/v1', kind: 'Tier', name: 'platform', tier: 'platform' });
     assert.deepEqual(event?.decision.deniedBy, ['ZT-NET-004']);
   });

@@ -87,6 +87,7 @@ describe('the shape of the pack', () => {
     assert.equal(specOf(tier)['defaultAction'], 'Deny');
     const owners = defaultConfig().policy.tiers.find((t) => t.name === 'security');
     assert.ok(owners?.protected && owners.owners.groups.includes('ztgate:security-admins'), 'ztgate protects the tier by default');
+    assert.equal(owners.order, order(tier), 'the default config compares other Tiers with the order the pack gives the tier');
   });
 
   test('every security policy is named for its tier', () => {

@@ -30,10 +30,12 @@ const calico = (kind: string, name: string, spec: JsonObject, namespaceName?: st
 });
 
 describe('known gaps (pinned)', () => {
-  test('GAP: a non-owner may create a Tier ztgate does not list, ordered before security, and an allow-all policy in it', () => {
-    assert.equal(allowed(calico('Tier', 'early', { order: 1 })).allowed, true, 'the Tier is not one ztgate knows, so nobody owns it');
+  test('GAP: a Tier that is already ahead of security, and an allow-all policy in it, are not judged', () => {
+    assert.equal(allowed(calico('Tier', 'early', { order: 1 })).allowed, false, 'placing it there is judged (ZT-NET-003)');
+    const relabelled = { ...calico('Tier', 'early', { order: 1 }), metadata: { name: 'early', labels: { team: 'x' } } };
+    assert.equal(allowed(relabelled, { operation: 'UPDATE', oldObject: calico('Tier', 'early', { order: 1 }) }).allowed, true, 'a Tier already there is not judged again');
     const allowAll = calico('GlobalNetworkPolicy', 'early.everything', { tier: 'early', order: 1, ingress: [{ action: 'Allow' }], egress: [{ action: 'Allow' }] });
-    assert.equal(allowed(allowAll).allowed, true, 'ZT-NET-001 only judges protected tiers');
+    assert.equal(allowed(allowAll).allowed, true, 'ztgate does not read Tiers, so it cannot know early runs first; ZT-NET-001 only judges protected tiers');
     assert.equal(allowed(calico('GlobalNetworkPolicy', 'security.everything', { tier: 'security', order: 1, ingress: [{ action: 'Allow' }] })).allowed, false, 'the same policy in the protected tier is denied');
   });
 

@@ -4,8 +4,10 @@ import {
   describeOwners,
   isTierOwner,
   protectedTiersOf,
+  runsBefore,
   specTierOf,
   tierConfig,
+  tierOrderOf,
   tiersOfPolicy,
 } from '../../calico/tier.js';
 import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
@@ -17,8 +19,12 @@ interface Change {
   /** What the user does, as a verb phrase: `deletes policy "x" from protected tier "security"`. */
   action: string;
   path: string;
+  /** Why only the owners may; by default, because the tier's policies run before everyone else's. */
+  why?: string;
+  /** What a non-owner may do instead of asking the owners. */
+  alternative?: string;
   /** Owners may not do it either (deleting a protected Tier); only break-glass may. */
-  ownersDenied?: string;
+  ownersDenied?: { why: string; fix: string };
 }
 
 function nameOf(ctx: CheckContext): string {
@@ -63,10 +69,28 @@ function changedTierFields(ctx: CheckContext): { field: string; text: string }[]
   }));
 }
 
-function tierChanges(ctx: CheckContext): Change[] {
-  const name = nameOf(ctx);
-  const tier = tierConfig(ctx.config.policy, name);
-  if (!tier) return [];
+function orderChanged(ctx: CheckContext): boolean {
+  return ctx.request.operation === 'CREATE' || tierOrderOf(ctx.oldObject) !== tierOrderOf(ctx.object);
+}
+
+/**
+ * A protected tier's configured order is what other Tiers are compared with, so its Tier may not
+ * leave it: the comparison would go stale, and a Tier placed between the two orders would run first.
+ */
+function pinnedOrder(ctx: CheckContext, tier: TierConfig): Change['ownersDenied'] {
+  if (!tier.protected || tier.order === undefined || !orderChanged(ctx)) return undefined;
+  const order = tierOrderOf(ctx.object);
+  if (order === tier.order) return undefined;
+  return {
+    why: `ztgate compares every other Tier's order with the order ${tier.order} its config gives tier "${tier.name}", so the Tier must keep that order`,
+    fix:
+      order === undefined
+        ? `Give the Tier order ${tier.order} (an omitted order runs last), or change tier "${tier.name}" in ztgate's config (policy.tiers) first`
+        : `Set order: ${order} for tier "${tier.name}" in ztgate's config (policy.tiers) first, then apply the Tier again`,
+  };
+}
+
+function listedTierChanges(ctx: CheckContext, name: string, tier: TierConfig): Change[] {
   const fields = ctx.request.operation === 'DELETE' ? [] : changedTierFields(ctx);
   const kind = tier.protected ? 'protected tier' : 'tier';
   switch (ctx.request.operation) {
@@ -77,22 +101,58 @@ function tierChanges(ctx: CheckContext): Change[] {
           tier,
           action: `deletes protected tier "${name}"`,
           path: 'metadata.name',
-          ownersDenied: 'a protected tier cannot be deleted while ztgate protects it; remove it from policy.tiers first',
+          ownersDenied: {
+            why: 'a protected tier cannot be deleted while ztgate protects it; remove it from policy.tiers first',
+            fix: `Stop protecting tier "${name}" in the ztgate config, or use a break-glass group`,
+          },
         },
       ];
-    case 'CREATE':
+    case 'CREATE': {
       if (!tier.protected && fields.length === 0) return [];
-      return [{ tier, action: `creates ${kind} "${name}"`, path: 'metadata.name' }];
-    default:
+      const pinned = pinnedOrder(ctx, tier);
+      if (!pinned) return [{ tier, action: `creates ${kind} "${name}"`, path: 'metadata.name' }];
+      const order = tierOrderOf(ctx.object) ?? 'none (runs last)';
+      return [{ tier, action: `creates ${kind} "${name}" at order ${order}`, path: 'spec.order', ownersDenied: pinned }];
+    }
+    default: {
       if (!tier.protected && fields.length === 0) return [];
+      const pinned = pinnedOrder(ctx, tier);
       return [
         {
           tier,
           action: fields.length > 0 ? `changes ${fields.map((f) => f.text).join(' and ')} of ${kind} "${name}"` : `changes ${kind} "${name}"`,
           path: fields[0] ? `spec.${fields[0].field}` : 'spec',
+          ...(pinned ? { ownersDenied: pinned } : {}),
         },
       ];
+    }
   }
+}
+
+/**
+ * Calico applies a Tier that runs ahead of a protected tier first, so its policies decide traffic
+ * before the protected tier's do: placing one there is a change to the protected tier. Tiers already
+ * ahead are not re-judged on every update, only when their order is set or changed.
+ */
+function precedenceChanges(ctx: CheckContext, name: string, listed: TierConfig | undefined): Change[] {
+  if (ctx.request.operation === 'DELETE' || listed?.protected || !orderChanged(ctx)) return [];
+  const position = { name, order: tierOrderOf(ctx.object) };
+  const verb = ctx.request.operation === 'CREATE' ? `creates tier "${name}" at order` : `moves tier "${name}" to order`;
+  return ctx.config.policy.tiers
+    .filter((tier) => tier.protected && tier.order !== undefined && runsBefore(position, { name: tier.name, order: tier.order }))
+    .map((tier) => ({
+      tier,
+      action: `${verb} ${position.order}, ahead of protected tier "${tier.name}" (order ${tier.order})`,
+      path: 'spec.order',
+      why: `Calico applies tiers by ascending order, so the policies of tier "${name}" would decide traffic before those of the protected tier`,
+      alternative: `give tier "${name}" an order above ${tier.order}`,
+    }));
+}
+
+function tierChanges(ctx: CheckContext): Change[] {
+  const name = nameOf(ctx);
+  const listed = tierConfig(ctx.config.policy, name);
+  return [...(listed ? listedTierChanges(ctx, name, listed) : []), ...precedenceChanges(ctx, name, listed)];
 }
 
 /** Calico's API server re-writes every v3 change into crd.projectcalico.org/v1 under its own account. */
@@ -119,15 +179,17 @@ function findingFor(change: Change, ctx: CheckContext): Finding | undefined {
     return {
       path: change.path,
       summary: `user "${user.username}" ${change.action}`,
-      why: change.ownersDenied!,
-      fix: `Stop protecting tier "${change.tier.name}" in the ztgate config, or use a break-glass group`,
+      why: change.ownersDenied!.why,
+      fix: change.ownersDenied!.fix,
     };
   }
   return {
     path: change.path,
     summary: `user "${user.username}" ${change.action} but is not one of its owners`,
-    why: 'only the owners of a protected tier may create, change, move or delete what is in it, because its policies are evaluated before everyone else’s',
-    fix: `Ask ${describeOwners(change.tier)} to make the change`,
+    why:
+      change.why ??
+      'only the owners of a protected tier may create, change, move or delete what is in it, because its policies are evaluated before everyone else’s',
+    fix: `Ask ${describeOwners(change.tier)} to make the change${change.alternative ? `, or ${change.alternative}` : ''}`,
   };
 }
 
@@ -136,7 +198,7 @@ export const tierOwnership: Invariant = {
   id: 'ZT-NET-003',
   title: 'Only owners change a protected tier',
   rationale:
-    'A protected tier holds the policies every other tier runs after; only its configured owners (or a break-glass group, loudly) may create, change, move or delete its policies or the Tier itself.',
+    'A protected tier holds the policies every other tier runs after; only its configured owners (or a break-glass group, loudly) may create, change, move or delete its policies or the Tier itself, or place another Tier ahead of it.',
   defaultMode: 'enforce',
   scope: 'everywhere',
   appliesTo(request) {

@@ -56,6 +56,20 @@ export function calicoScenarios(env: () => E2E): void {
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'alice', input: tier }), 'alice creating Tier security');
     });
 
+    test('a non-owner cannot create a Tier that Calico would apply ahead of it (dry run: same, nothing stored)', async () => {
+      const e = env();
+      const early = { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'early' }, spec: { order: 1 } };
+      const { dry, real, afterDry } = await twice(e, ['create', '-f', '-'], 'bob', early, ['tiers.projectcalico.org', 'early']);
+      for (const r of [dry, real]) {
+        assertDenied(r, 'bob creating Tier early at order 1', ['ZT-NET-003: user "bob" creates tier "early" at order 1, ahead of protected tier "security" (order 100)'], CALICO);
+      }
+      assert.equal(afterDry, undefined, 'the dry run stored the Tier');
+      assert.equal(await getObject(e, ['tiers.projectcalico.org', 'early']), undefined);
+      const late = { ...early, metadata: { name: 'late' }, spec: { order: 500 } };
+      assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: late }), 'bob creating Tier late at order 500, after security');
+      assertAdmitted(await e.kubectl(['delete', 'tiers.projectcalico.org', 'late'], { as: 'bob' }), 'bob deleting Tier late');
+    });
+
     test('a GlobalNetworkPolicy with an allow-all rule is rejected, even for an owner (dry run: same, nothing stored)', async () => {
       const e = env();
       const { dry, real, afterDry } = await twice(e, ['create', '-f', '-'], 'alice', ALLOW_ALL, [GNP, 'security.allow-all']);
