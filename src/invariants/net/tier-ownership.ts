@@ -132,10 +132,13 @@ function listedTierChanges(ctx: CheckContext, name: string, tier: TierConfig): C
 /**
  * Calico applies a Tier that runs ahead of a protected tier first, so its policies decide traffic
  * before the protected tier's do: placing one there is a change to the protected tier. Tiers already
- * ahead are not re-judged on every update, only when their order is set or changed.
+ * ahead are not re-judged on every update, only when their order is set or changed. Calico's own
+ * components create their tiers where Calico needs them (kube-admin at 1,000; Calico Enterprise's
+ * allow-tigera at 100), and refusing them would break Calico, not protect the tier.
  */
 function precedenceChanges(ctx: CheckContext, name: string, listed: TierConfig | undefined): Change[] {
   if (ctx.request.operation === 'DELETE' || listed?.protected || !orderChanged(ctx)) return [];
+  if (ctx.config.policy.calicoServiceAccounts.includes(ctx.request.userInfo.username)) return [];
   const position = { name, order: tierOrderOf(ctx.object) };
   const verb = ctx.request.operation === 'CREATE' ? `creates tier "${name}" at order` : `moves tier "${name}" to order`;
   return ctx.config.policy.tiers

@@ -197,6 +197,7 @@ describe('ZT-NET-003 Tiers placed ahead of a protected tier', () => {
     },
   });
   const PAT = { username: 'pat', groups: ['platform-team'] };
+  const TIGERA_OPERATOR = { username: 'system:serviceaccount:tigera-operator:tigera-operator', groups: ['system:serviceaccounts'] };
   const tier = (name: string, spec: JsonObject, labels?: Record<string, string>): JsonObject => ({
     ...calico('Tier', name, spec),
     ...(labels ? { metadata: { name, labels } } : {}),
@@ -276,6 +277,13 @@ describe('ZT-NET-003 Tiers placed ahead of a protected tier', () => {
     ['alice relabels a tier already at order 50 (placed before, not re-judged)', update(tier('misc', { order: 50 }), tier('misc', { order: 50 }, { team: 'x' })), ALICE, 'allowed', []],
     ['alice moves a tier from 50 to 300, out from ahead', update(tier('misc', { order: 50 }), tier('misc', { order: 300 })), ALICE, 'allowed', []],
     ['alice deletes a tier at order 1', () => [tier('early', { order: 1 }), { operation: 'DELETE' }], ALICE, 'allowed', []],
+    [
+      'the Tigera operator creates Calico Enterprise’s allow-tigera tier at order 100, ahead of security by name',
+      create(tier('allow-tigera', { order: 100 })),
+      TIGERA_OPERATOR,
+      'allowed',
+      [],
+    ],
     [
       'the owner of the unprotected tier platform moves it ahead of security',
       update(tier('platform', { order: 500 }), tier('platform', { order: 150 })),
@@ -372,6 +380,13 @@ describe('ZT-NET-003 Tiers placed ahead of a protected tier', () => {
     assert.equal(moved.denials[0]!.fix, 'Set order: 10 for tier "security" in ztgate\'s config (policy.tiers) first, then apply the Tier again');
     const unordered = review(tier('security', {}), { operation: 'CREATE', user: SECURITY_ADMIN }, ORDERED);
     assert.match(unordered.denials[0]!.fix, /^Give the Tier order 100 \(an omitted order runs last\)/);
+  });
+
+  test('Calico’s own tiers are Calico’s to place, even ahead of a protected tier', () => {
+    const late = configWith({ policy: { tiers: [{ name: 'security', order: 5000, owners: { groups: ['ztgate:security-admins'] } }] } });
+    const kubeAdmin = tier('kube-admin', { order: 1000, defaultAction: 'Pass' });
+    assert.equal(review(kubeAdmin, { operation: 'CREATE', user: CALICO_APISERVER }, late).allowed, true);
+    assert.deepEqual(deniedIds(review(kubeAdmin, { operation: 'CREATE', user: ALICE }, late)), [ID]);
   });
 
   test('a protected tier with no configured order is neither compared with nor pinned', () => {
