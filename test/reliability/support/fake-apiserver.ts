@@ -1,61 +1,88 @@
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 
-type Namespace = { apiVersion: 'v1'; kind: 'Namespace'; metadata: { name: string; resourceVersion: string; labels: Record<string, string> } };
-type Event = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Namespace; version: number };
+type StoredObject = { apiVersion: string; kind: string; metadata: { name: string; resourceVersion: string; labels: Record<string, string> }; [field: string]: unknown };
+type Event = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: StoredObject; version: number };
+
+/** One cluster-scoped collection; Namespaces unless told otherwise. */
+export interface FakeResource {
+  path: string;
+  apiVersion: string;
+  kind: string;
+}
+
+const NAMESPACES: FakeResource = { path: '/api/v1/namespaces', apiVersion: 'v1', kind: 'Namespace' };
 
 /**
- * Just enough of the API server's Namespace list and watch for the informer: resourceVersions, watches
- * that resume from a version and end after `timeoutSeconds`, bookmarks, and compaction (a watch from a
- * version older than the compacted one gets the 410 ERROR event a real API server sends).
+ * Just enough of the API server's list and watch of one collection for the informers: resourceVersions,
+ * watches that resume from a version and end after `timeoutSeconds`, bookmarks, compaction (a watch from a
+ * version older than the compacted one gets the 410 ERROR event a real API server sends), and a resource
+ * type that is not installed (404, as for a missing CRD).
  */
 export class FakeApiServer {
   private readonly server: Server;
-  private readonly namespaces = new Map<string, Namespace>();
+  private readonly objects = new Map<string, StoredObject>();
   private readonly events: Event[] = [];
   private readonly watchers = new Set<ServerResponse>();
   private version = 100;
   private compactedBefore = 0;
   /** Answer lists with this status instead (e.g. 500) while set. */
   failLists: number | undefined;
+  /** The resource type is not installed: every request for it gets 404, and open watches end. */
+  private uninstalled = false;
   readonly requests: string[] = [];
   port = 0;
 
-  constructor() {
+  constructor(private readonly resource: FakeResource = NAMESPACES) {
     this.server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://fake');
       this.requests.push(`${url.pathname}?${url.searchParams}`);
-      if (url.pathname !== '/api/v1/namespaces') return void response.writeHead(404).end();
+      if (url.pathname !== resource.path || this.uninstalled) {
+        return void response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404, message: 'the server could not find the requested resource' }));
+      }
       if (url.searchParams.get('watch') === 'true') return this.watch(url.searchParams, response);
       if (this.failLists) return void response.writeHead(this.failLists, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', message: 'etcd is sulking' }));
-      const items = [...this.namespaces.values()];
+      const items = [...this.objects.values()];
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: String(this.version) }, items }));
+      response.end(JSON.stringify({ kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(this.version) }, items }));
     });
   }
 
-  static async start(): Promise<FakeApiServer> {
-    const fake = new FakeApiServer();
+  static async start(resource?: FakeResource): Promise<FakeApiServer> {
+    const fake = new FakeApiServer(resource);
     fake.server.listen(0, '127.0.0.1');
     await once(fake.server, 'listening');
     fake.port = (fake.server.address() as { port: number }).port;
     return fake;
   }
 
-  set(name: string, labels: Record<string, string>): void {
-    const type = this.namespaces.has(name) ? 'MODIFIED' : 'ADDED';
+  set(name: string, labels: Record<string, string>, fields: Record<string, unknown> = {}): void {
+    const type = this.objects.has(name) ? 'MODIFIED' : 'ADDED';
     this.version += 1;
-    const object: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, resourceVersion: String(this.version), labels } };
-    this.namespaces.set(name, object);
+    const { apiVersion, kind } = this.resource;
+    const object: StoredObject = { apiVersion, kind, ...fields, metadata: { name, resourceVersion: String(this.version), labels } };
+    this.objects.set(name, object);
     this.publish({ type, object, version: this.version });
   }
 
   delete(name: string): void {
-    const old = this.namespaces.get(name);
+    const old = this.objects.get(name);
     if (!old) return;
-    this.namespaces.delete(name);
+    this.objects.delete(name);
     this.version += 1;
     this.publish({ type: 'DELETED', object: { ...old, metadata: { ...old.metadata, resourceVersion: String(this.version) } }, version: this.version });
+  }
+
+  /** Deletes the CRD: its objects go with it, and open watches end. */
+  uninstall(): void {
+    this.uninstalled = true;
+    this.objects.clear();
+    this.events.length = 0;
+    for (const watcher of this.watchers) watcher.end();
+  }
+
+  install(): void {
+    this.uninstalled = false;
   }
 
   /** Forgets the history: watches from older versions must list again. */
@@ -89,7 +116,7 @@ export class FakeApiServer {
     }
     this.watchers.add(response);
     const timeout = setTimeout(() => {
-      response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: 'Namespace', apiVersion: 'v1', metadata: { resourceVersion: String(this.version) } } })}\n`);
+      response.write(`${JSON.stringify({ type: 'BOOKMARK', object: { kind: this.resource.kind, apiVersion: this.resource.apiVersion, metadata: { resourceVersion: String(this.version) } } })}\n`);
       response.end();
     }, Number(query.get('timeoutSeconds') ?? '1800') * 1000);
     response.on('close', () => {
