@@ -4,7 +4,7 @@ import { ZtgateError } from './errors.js';
 import type { NamespaceSource } from './facts/types.js';
 import { toZtgateError } from './http/errors.js';
 import type { Metrics } from './http/metrics.js';
-import { readiness } from './http/readiness.js';
+import { readiness, type WatchedSource } from './http/readiness.js';
 import { registerReviewRoutes, type ReviewObserver } from './http/review-routes.js';
 import type { Logger } from './log/logger.js';
 import type { LoadShedder } from './http/load-shedding.js';
@@ -15,6 +15,8 @@ export const BODY_LIMIT_BYTES = 7 * 1024 * 1024;
 export interface AppDeps {
   config: () => Config;
   namespaces: NamespaceSource;
+  /** The cluster's ZeroTrustRules, when they are watched: readiness waits for them. */
+  clusterRules?: WatchedSource;
   logger: Logger;
   metrics: Metrics;
   certificatesLoaded?: () => boolean;
@@ -72,6 +74,7 @@ export function buildApp(deps: AppDeps): ZtgateApp {
       certificatesLoaded: deps.certificatesLoaded?.() ?? true,
       config: deps.config(),
       namespaces: deps.namespaces,
+      clusterRules: deps.clusterRules,
       shedding: deps.shedder?.shedReason(),
     });
   app.get('/readyz', async (_request, reply) => {

@@ -111,6 +111,7 @@ Examples:
       shedder,
       config: currentConfig,
       namespaces,
+      ...(clusterRules ? { clusterRules } : {}),
       observer: auditObserver(() => audit!),
       logger,
       metrics,

@@ -7,11 +7,19 @@ export interface ReadinessCheck {
   detail: string;
 }
 
+/** A watched source of facts that readiness reports on. */
+export interface WatchedSource {
+  ready(): boolean;
+  describe(): string;
+}
+
 export interface ReadinessInputs {
   draining: boolean;
   certificatesLoaded: boolean;
   config: Config;
   namespaces: NamespaceSource;
+  /** ZeroTrustRules from the cluster, when ztgate watches them. */
+  clusterRules?: WatchedSource | undefined;
   /** Why reviews are being shed right now, if they are. */
   shedding?: string | undefined;
 }
@@ -25,6 +33,7 @@ export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: Re
     { name: 'load', ok: inputs.shedding === undefined, detail: inputs.shedding ?? 'accepting reviews' },
     { name: 'config', ok: true, detail: `loaded from ${inputs.config.source}` },
     { name: 'namespaces', ok: inputs.namespaces.ready(), detail: inputs.namespaces.describe() },
+    ...(inputs.clusterRules ? [{ name: 'cluster rules', ok: inputs.clusterRules.ready(), detail: inputs.clusterRules.describe() }] : []),
     {
       // A bad custom rule does not make ztgate unready (the rest of the config works) but is never hidden.
       name: 'rules',

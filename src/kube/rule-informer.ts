@@ -1,72 +1,58 @@
-import { CustomObjectsApi, KubeConfig, makeInformer, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { compileRuleObjects, mergeRuleSets, RULE_API_VERSION } from '../cel/config.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-
-const [GROUP, VERSION] = RULE_API_VERSION.split('/') as [string, string];
-const PLURAL = 'zerotrustrules';
+import { RULE_PLURAL } from '../manifests/names.js';
+import { ListWatchCache, type InformerTiming } from './list-watch.js';
 
 /**
  * ZeroTrustRule objects from the cluster, compiled once per change (never per review) and merged with
  * the config file's rules. A rule that fails to compile is reported like a bad config rule; the others
- * still apply.
+ * still apply. Until the first list is in, readiness says so: a replica that answered before it knew
+ * the cluster's rules would allow what they deny.
  */
 export class ClusterRuleSource {
-  private readonly objects = new Map<string, KubernetesObject>();
-  private readonly informer;
-  private version = 0;
-  private cache: { config: Config; version: number; merged: Config } | undefined;
-  private synced = false;
+  private readonly cache: ListWatchCache;
+  private merged: { config: Config; revision: number; merged: Config } | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly logger: Logger,
+    options: Partial<InformerTiming> & { now?: () => number } = {},
   ) {
-    const api = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.informer = makeInformer<KubernetesObject>(
+    this.cache = new ListWatchCache(
       kubeConfig,
-      `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-      () => api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL }) as never,
+      logger,
+      // Without the CRD no ZeroTrustRule can exist, so an empty set is the truth rather than a fault.
+      { path: `/apis/${RULE_API_VERSION}/${RULE_PLURAL}`, singular: 'ZeroTrustRule', plural: 'ZeroTrustRules', absentIsEmpty: true },
+      options,
     );
-    const upsert = (object: KubernetesObject): void => {
-      if (!object.metadata?.name) return;
-      this.objects.set(object.metadata.name, JSON.parse(JSON.stringify(object)) as KubernetesObject);
-      this.version += 1;
-    };
-    this.informer.on('add', upsert);
-    this.informer.on('update', upsert);
-    this.informer.on('delete', (object) => {
-      if (object.metadata?.name && this.objects.delete(object.metadata.name)) this.version += 1;
-    });
-    this.informer.on('connect', () => {
-      this.synced = true;
-    });
-    this.informer.on('error', (error: unknown) => {
-      this.logger.warn({ error: String(error) }, 'ZeroTrustRule watch lost; keeping the last-known rules');
-      setTimeout(() => void this.informer.start().catch(() => undefined), 2000).unref();
-    });
   }
 
-  async start(): Promise<void> {
-    await this.informer.start();
-    this.synced = true;
+  start(): Promise<void> {
+    return this.cache.start();
   }
 
-  async stop(): Promise<void> {
-    await this.informer.stop();
+  stop(): Promise<void> {
+    return this.cache.stop();
   }
 
   ready(): boolean {
-    return this.synced;
+    return this.cache.ready();
+  }
+
+  describe(): string {
+    return this.cache.describe();
   }
 
   /** The config with the cluster's rules merged in; recompiled only when the config or the rules changed. */
   effective(config: Config): Config {
-    if (this.cache && this.cache.config === config && this.cache.version === this.version) return this.cache.merged;
-    const clusterRules = compileRuleObjects([...this.objects.values()], 'ZeroTrustRule', config.rules.limits);
+    const { revision } = this.cache;
+    if (this.merged && this.merged.config === config && this.merged.revision === revision) return this.merged.merged;
+    const clusterRules = compileRuleObjects([...this.cache.values()], 'ZeroTrustRule', config.rules.limits);
     for (const problem of clusterRules.loadErrors) this.logger.error(problem, 'ZeroTrustRule failed to load');
     const merged = Object.freeze({ ...config, rules: mergeRuleSets(config.rules, clusterRules) });
-    this.cache = { config, version: this.version, merged };
+    this.merged = { config, revision, merged };
     return merged;
   }
 }

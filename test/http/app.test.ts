@@ -112,4 +112,18 @@ describe('health', () => {
     const review = (await post('/validate', reviewOf(pod({ serviceAccountName: 'web' })))).json();
     assert.equal(review.response.allowed, true);
   });
+  test('/readyz waits for the cluster’s ZeroTrustRules when they are watched', async () => {
+    let synced = false;
+    const clusterRules = { ready: () => synced, describe: () => (synced ? '0 ZeroTrustRules cached' : 'waiting for the first list of ZeroTrustRules') };
+    const { app: watching } = testApp({ deps: { clusterRules } });
+    const before = await watching.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(before.statusCode, 503);
+    assert.deepEqual(before.json().checks.find((c: { name: string }) => c.name === 'cluster rules'), {
+      name: 'cluster rules',
+      ok: false,
+      detail: 'waiting for the first list of ZeroTrustRules',
+    });
+    synced = true;
+    assert.equal((await watching.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+  });
 });

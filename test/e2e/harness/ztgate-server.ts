@@ -44,7 +44,7 @@ export class ZtgateServer {
     return this.proc !== undefined && !this.proc.exited;
   }
 
-  /** Starts the process and waits for /readyz (which also waits for the first Namespace list). */
+  /** Starts the process and waits for /readyz (which also waits for the first Namespace and ZeroTrustRule lists). */
   async start(): Promise<void> {
     if (this.running) throw new Error('ztgate is already running');
     const o = this.options;
