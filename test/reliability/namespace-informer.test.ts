@@ -1,37 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { InformerNamespaceSource } from '../../src/kube/namespace-informer.js';
 import { createLogger } from '../../src/log/logger.js';
 import { LogCapture } from '../support/app.js';
-import { FakeApiServer } from './support/fake-apiserver.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { fakeApiBehindProxy, INFORMER_TIMING, WATCHDOG_MS } from './support/informer.js';
 import { waitUntil, withinWatchdog } from './support/wait.js';
 
-/** Short bounds so each fault plays out in seconds; the production defaults are a minute and more. */
-const TIMING = { staleAfterMs: 1500, retryMs: 100, maxRetryMs: 400, silenceMs: 800 };
-const WATCHDOG_MS = 15_000;
-
-function kubeConfigFor(port: number): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'ztgate' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'ztgate' }],
-    currentContext: 'fake',
-  });
-  return config;
-}
+const TIMING = INFORMER_TIMING;
 
 async function setup() {
-  const api = await FakeApiServer.start();
-  const proxy = await TcpProxy.start({ host: '127.0.0.1', port: api.port });
+  const { api, proxy, kubeConfig, close } = await fakeApiBehindProxy();
   const logs = new LogCapture();
-  const source = new InformerNamespaceSource(kubeConfigFor(proxy.port), createLogger({ destination: logs }), TIMING);
+  const source = new InformerNamespaceSource(kubeConfig, createLogger({ destination: logs }), TIMING);
   after(async () => {
     await source.stop();
-    await proxy.close();
-    await api.close();
+    await close();
   });
   const labelOf = (name: string): string | undefined => {
     const labels = (source.get(name)?.['metadata'] as { labels?: Record<string, string> } | undefined)?.labels;

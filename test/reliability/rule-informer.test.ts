@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import { defaultConfig } from '../../src/config/parse.js';
 import { readiness } from '../../src/http/readiness.js';
 import { ClusterRuleSource } from '../../src/kube/rule-informer.js';
@@ -9,25 +8,10 @@ import { runReview } from '../../src/review/review.js';
 import { StaticNamespaceSource } from '../../src/facts/static.js';
 import { LogCapture, namespace } from '../support/app.js';
 import { reviewOf } from '../support/reviews.js';
-import { FakeApiServer } from './support/fake-apiserver.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { fakeApiBehindProxy, INFORMER_TIMING, WATCHDOG_MS } from './support/informer.js';
 import { waitUntil, withinWatchdog } from './support/wait.js';
 
-/** Short bounds so each fault plays out in seconds; the production defaults are a minute and more. */
-const TIMING = { staleAfterMs: 1500, retryMs: 100, maxRetryMs: 400, silenceMs: 800 };
-const WATCHDOG_MS = 15_000;
 const RULES = { path: '/apis/ztgate.io/v1alpha1/zerotrustrules', apiVersion: 'ztgate.io/v1alpha1', kind: 'ZeroTrustRule' };
-
-function kubeConfigFor(port: number): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'ztgate' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'ztgate' }],
-    currentContext: 'fake',
-  });
-  return config;
-}
 
 /** A rule that denies Pods labelled `forbidden: "yes"`. */
 const FORBIDDEN_LABEL = {
@@ -46,14 +30,12 @@ const pod = {
 const namespaces = new StaticNamespaceSource([namespace('shop')]);
 
 async function setup() {
-  const api = await FakeApiServer.start(RULES);
-  const proxy = await TcpProxy.start({ host: '127.0.0.1', port: api.port });
+  const { api, proxy, kubeConfig, close } = await fakeApiBehindProxy(RULES);
   const logs = new LogCapture();
-  const source = new ClusterRuleSource(kubeConfigFor(proxy.port), createLogger({ destination: logs }), TIMING);
+  const source = new ClusterRuleSource(kubeConfig, createLogger({ destination: logs }), INFORMER_TIMING);
   after(async () => {
     await source.stop();
-    await proxy.close();
-    await api.close();
+    await close();
   });
   const denials = (): string[] => {
     const outcome = runReview('validate', reviewOf(pod), { config: source.effective(defaultConfig()), namespaces, now: new Date() });

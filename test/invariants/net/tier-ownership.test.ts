@@ -285,7 +285,7 @@ describe('ZT-NET-003 Tiers placed ahead of a protected tier', () => {
       [],
     ],
     [
-      'the owner of the unprotected tier platform moves it ahead of security',
+      'the owner of the unprotected tier platform moves it ahead of compliance, which they do not own',
       update(tier('platform', { order: 500 }), tier('platform', { order: 150 })),
       PAT,
       'denied',
