@@ -1,8 +1,9 @@
 import type { Invariant } from '../engine/types.js';
 import { podInvariants } from './pod/index.js';
 import { netInvariants } from './net/index.js';
+import { ruleInvariants } from './rules/index.js';
 
-export const INVARIANTS: readonly Invariant[] = [...podInvariants, ...netInvariants];
+export const INVARIANTS: readonly Invariant[] = [...podInvariants, ...netInvariants, ...ruleInvariants];
 
 const BY_ID = new Map(INVARIANTS.map((invariant) => [invariant.id, invariant]));
 if (BY_ID.size !== INVARIANTS.length) throw new Error('duplicate invariant id in the registry');

@@ -1,4 +1,4 @@
-import { NAMES, PATHS, SERVICE_PORT } from './names.js';
+import { NAMES, PATHS, RULE_GROUP, RULE_PLURAL, SERVICE_PORT } from './names.js';
 import { evaluatedSelector, protectedSelector, unprotectedSelectors, type NamespaceSelector } from './scope.js';
 import type { KubeObject, ManifestOptions } from './types.js';
 
@@ -57,6 +57,8 @@ export const PROTECTED_RULES = [
 export const EVERYWHERE_RULES = [
   // projectcalico.org is served by the Calico API server, crd.projectcalico.org by the CRDs beneath it.
   { apiGroups: ['projectcalico.org', 'crd.projectcalico.org'], apiVersions: ['*'], operations: WRITE_DELETE, resources: CALICO_RESOURCES, scope: '*' },
+  // ZT-RULE-001: a rule that does not compile is refused here rather than left out by the watch.
+  { apiGroups: [RULE_GROUP], apiVersions: ['*'], operations: WRITE, resources: [RULE_PLURAL], scope: 'Cluster' },
 ];
 
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];

@@ -10,6 +10,7 @@
 import { after, before, describe } from 'node:test';
 import { setupEnv, type E2E } from './harness/env.js';
 import { calicoScenarios } from './scenarios/calico.js';
+import { customRuleScenarios } from './scenarios/custom-rules.js';
 import { failModeScenarios } from './scenarios/fail-modes.js';
 import { identityLabelScenarios } from './scenarios/identity-labels.js';
 import { injectionScenarios } from './scenarios/injection.js';
@@ -59,6 +60,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   policyPackScenarios(env);
   identityLabelScenarios(env);
   warnModeScenarios(env);
+  customRuleScenarios(env);
   reinvocationScenarios(env);
   failModeScenarios(env);
   rotationScenarios(env);

@@ -1,0 +1,5 @@
+import type { Invariant } from '../../engine/types.js';
+import { ruleLoads } from './rule-loads.js';
+
+/** Invariants about ztgate's own custom rules (ZT-RULE-*), in id order. */
+export const ruleInvariants: readonly Invariant[] = [ruleLoads];

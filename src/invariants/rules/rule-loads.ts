@@ -1,0 +1,47 @@
+import type { AdmissionRequest } from '../../admission/types.js';
+import { compileRuleObjects, RULE_API_VERSION, RULE_KIND } from '../../cel/config.js';
+import type { Finding, Invariant } from '../../engine/types.js';
+import { asObject, asString } from '../../util/json.js';
+
+const [RULE_GROUP] = RULE_API_VERSION.split('/') as [string];
+
+function isRuleWrite(request: AdmissionRequest): boolean {
+  return request.kind.group === RULE_GROUP && request.kind.kind === RULE_KIND && (request.operation === 'CREATE' || request.operation === 'UPDATE');
+}
+
+/**
+ * ZT-RULE-001. ztgate compiles the cluster's ZeroTrustRules when its watch delivers them; one that does
+ * not compile is left out and reported in /readyz and the log, where its author may never look. Refusing
+ * it at admission puts the error in front of the author, as the API server does for a
+ * ValidatingAdmissionPolicy and Gatekeeper for a ConstraintTemplate.
+ */
+export const ruleLoads: Invariant = {
+  id: 'ZT-RULE-001',
+  title: 'ZeroTrustRules compile',
+  rationale:
+    'A ZeroTrustRule that does not compile, or whose name a rule of the config file already takes, is left out when ztgate loads it, so the policy it states is silently not enforced; ztgate compiles it at admission and refuses it with the error.',
+  defaultMode: 'enforce',
+  scope: 'everywhere',
+  appliesTo: isRuleWrite,
+  check(ctx) {
+    if (!ctx.object) return [];
+    const name = asString(asObject(ctx.object['metadata'])?.['name']) ?? ctx.request.name ?? '';
+    const compiled = compileRuleObjects([ctx.object], RULE_KIND, ctx.config.rules.limits);
+    const findings: Finding[] = compiled.loadErrors.map((error) => ({
+      path: error.path,
+      summary: `ZeroTrustRule "${name}" does not compile: ${error.message}`,
+      why: 'ztgate would leave the rule out, so what it states would not be enforced',
+      fix: 'Correct the rule (docs/rules.md); `ztgate check -f` shows the same error offline',
+    }));
+    const shadowing = ctx.config.rules.rules.find((rule) => rule.name === name && rule.source === 'config');
+    if (shadowing) {
+      findings.push({
+        path: 'metadata.name',
+        summary: `ZeroTrustRule "${name}" has the name of a rule in ztgate's config file`,
+        why: 'the config file’s rule wins, so this object would never be enforced',
+        fix: 'Give the ZeroTrustRule another name, or remove the rule from the config file',
+      });
+    }
+    return findings;
+  },
+};
