@@ -360,7 +360,21 @@ function rbacManifest(): string {
       name,
     })),
   };
-  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [role, binding] });
+  // ztgate's custom rules are the security team's (the policy pack ships one), not the developers'.
+  const rulesRole = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'ztgate-e2e:rule-editor' },
+    rules: [{ apiGroups: ['ztgate.io'], resources: ['zerotrustrules'], verbs: RBAC_VERBS }],
+  };
+  const rulesBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'ztgate-e2e:rule-editor' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ztgate-e2e:rule-editor' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'ztgate:security-admins' }],
+  };
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [role, binding, rulesRole, rulesBinding] });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import type { KubectlResult } from '../control-plane/cluster.js';
 import { REPO_ROOT } from '../harness/build.js';
 import { denialOf, type E2E, type User } from '../harness/env.js';
 import { assertAdmitted, assertDenied, CALICO, escapeRegExp, getObject, parseJson, warningLines } from '../harness/expect.js';
+import { pollUntil } from '../harness/processes.js';
 import {
   annotationsOf,
   containerNames,
@@ -33,6 +34,7 @@ const PACK = join(REPO_ROOT, 'test', 'policy-pack', 'fixtures', 'kustomize', 'co
 const EXAMPLE = join(REPO_ROOT, 'examples', 'app');
 const ISTIO_ROOT = 'istio-system';
 const QUARANTINE = 'security.quarantine';
+const ANCHOR = 'zero-trust-default-deny';
 const GNP = 'globalnetworkpolicy.projectcalico.org';
 const NON_OWNER = ['ZT-NET-003: user "bob"', 'not one of its owners'];
 
@@ -204,6 +206,27 @@ export function policyPackScenarios(env: () => E2E): void {
       const deleted = await e.kubectl(['delete', GNP, QUARANTINE], { as: 'bob' });
       assertDenied(deleted, 'bob deleting the quarantine', [...NON_OWNER, `deletes policy "${QUARANTINE}"`], CALICO);
       await unchanged('kubectl delete');
+    });
+
+    test('outside the security tier the pack’s own rule (policy-pack-guard) keeps the default-tier anchor and mesh-wide mTLS to the security team', async () => {
+      const e = env();
+      // ztgate learns the rule from its watch of the API server once the pack is applied.
+      const deleteAnchor = (as: User) => e.kubectl(['delete', GNP, ANCHOR, '--dry-run=server'], { as });
+      const refused = await pollUntil('ztgate enforces policy-pack-guard', 20_000, async () => {
+        const r = await deleteAnchor('bob');
+        return r.code !== 0 ? r : undefined;
+      });
+      assertDenied(refused, 'bob deleting the default-tier anchor', [`ZT-RULE policy-pack-guard: user "bob" may not delete GlobalNetworkPolicy ${ANCHOR}`], CALICO);
+      const real = await e.kubectl(['delete', GNP, ANCHOR], { as: 'bob' });
+      assertDenied(real, 'bob deleting the default-tier anchor for real', ['ZT-RULE policy-pack-guard: '], CALICO);
+      assert.ok(await getObject(e, [GNP, ANCHOR]), `${ANCHOR} is still there`);
+
+      const mtls = await e.kubectl(['delete', 'peerauthentication.security.istio.io', 'default', '-n', ISTIO_ROOT], { as: 'bob' });
+      assertDenied(mtls, 'bob deleting the mesh-wide PeerAuthentication', [`ZT-RULE policy-pack-guard: user "bob" may not delete PeerAuthentication ${ISTIO_ROOT}/default`]);
+      assert.ok(await getObject(e, ['peerauthentication.security.istio.io', 'default', '-n', ISTIO_ROOT]));
+
+      assertAdmitted(await e.kubectl(['label', GNP, ANCHOR, 'team=platform'], { as: 'bob' }), 'bob relabelling the anchor');
+      assertAdmitted(await deleteAnchor('alice'), 'alice (ztgate:security-admins) deleting the anchor, as a server dry run');
     });
   });
 }
