@@ -1,3 +1,4 @@
+import { isRuleObject, withRuleObjects } from '../cel/rule-objects.js';
 import { loadConfig, resolveConfigPath } from '../config/store.js';
 import { ZtgateError } from '../errors.js';
 import { evaluateObject } from '../offline/evaluate.js';
@@ -23,7 +24,9 @@ export const checkCommand: Command = {
 Builds the AdmissionReview the API server would send for a CREATE of every object (files, directories
 recursively, - for stdin; multi-document YAML, JSON, List kinds), runs the mutating and then the
 validating path of the same core the server uses, and reports per object: admitted or denied, each
-violation (id, field path, message), warnings, and whether it would be mutated.
+violation (id, field path, message), warnings, and whether it would be mutated. ZeroTrustRules in the
+input apply to every object, as they would in the cluster, and are checked themselves (ZT-RULE-001):
+one that does not compile is denied and applies to nothing.
 
 Exit status: 0 everything admitted, 1 anything denied, 2 bad input or config.
 
@@ -55,7 +58,7 @@ Examples:
     const format = values.output as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UsageError(`--output: expected one of ${FORMATS.join(', ')}, got ${JSON.stringify(values.output)}`);
     if (!values.file || values.file.length === 0) throw new UsageError('give at least one -f PATH (a file, a directory or - for stdin)');
-    const config = loadConfig(resolveConfigPath(values.config, io.env));
+    const fileConfig = loadConfig(resolveConfigPath(values.config, io.env));
     const namespaces = loadNamespaceFile(values.namespaces);
 
     const objects: ManifestObject[] = [];
@@ -69,6 +72,8 @@ Examples:
       }
       if (isNamespaceObject(object.value)) namespaces.add(object.value);
     }
+    // As in the cluster: each ZeroTrustRule is judged itself (ZT-RULE-001) and judges the other objects.
+    const { config } = withRuleObjects(fileConfig, objects.map((object) => object.value).filter(isRuleObject));
 
     const groups = [...new Set([...(values.group ?? []), 'system:authenticated'])];
     const progress = objects.length > PROGRESS_THRESHOLD && (io.stderr as NodeJS.WriteStream).isTTY === true;

@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { compileRuleObjects, mergeRuleSets, RULE_API_VERSION } from '../cel/config.js';
+import { RULE_API_VERSION } from '../cel/config.js';
+import { withRuleObjects } from '../cel/rule-objects.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { RULE_PLURAL } from '../manifests/names.js';
@@ -49,9 +50,8 @@ export class ClusterRuleSource {
   effective(config: Config): Config {
     const { revision } = this.cache;
     if (this.merged && this.merged.config === config && this.merged.revision === revision) return this.merged.merged;
-    const clusterRules = compileRuleObjects([...this.cache.values()], 'ZeroTrustRule', config.rules.limits);
-    for (const problem of clusterRules.loadErrors) this.logger.error(problem, 'ZeroTrustRule failed to load');
-    const merged = Object.freeze({ ...config, rules: mergeRuleSets(config.rules, clusterRules) });
+    const { config: merged, loadErrors } = withRuleObjects(config, [...this.cache.values()]);
+    for (const problem of loadErrors) this.logger.error(problem, 'ZeroTrustRule failed to load');
     this.merged = { config, revision, merged };
     return merged;
   }
