@@ -61,26 +61,26 @@ describe('ztgate check with ZeroTrustRules in its input', () => {
     `apiVersion: ztgate.io/v1alpha1\nkind: ZeroTrustRule\nmetadata: {name: no-latest-tag}\nspec:\n  match: {kinds: [Pod]}\n  validations:\n    - expression: "${expression}"\n      message: no latest tag\n`;
   const latest = 'apiVersion: v1\nkind: Pod\nmetadata: {name: latest, namespace: shop}\nspec:\n  serviceAccountName: web\n  containers: [{name: a, image: "registry.example.com/a:latest"}]\n';
 
-  test('apply to the other objects, as they would in the cluster', async () => {
-    const input = `${rule("object.spec.containers.all(c, !c.image.endsWith(':latest'))")}---\n${latest}`;
-    const result = await runCli(['check', '-f', '-', '-o', 'json'], input);
+  /** Checks the rule with `expression` and the Pod in one input; every run denies something (exit 1). */
+  async function checkWith(expression: string): Promise<Record<string, { verdict: string; violations: { id: string }[] }>> {
+    const result = await runCli(['check', '-f', '-', '-o', 'json'], `${rule(expression)}---\n${latest}`);
     assert.equal(result.code, 1, result.stderr);
-    const report = JSON.parse(result.stdout);
-    const byKind = Object.fromEntries(report.results.map((r: { kind: string }) => [r.kind, r]));
-    assert.equal(byKind['ZeroTrustRule'].verdict, 'admitted');
-    assert.equal(byKind['Pod'].verdict, 'denied');
-    assert.deepEqual(byKind['Pod'].violations.map((v: { id: string }) => v.id), ['rule:no-latest-tag']);
+    const report = JSON.parse(result.stdout) as { results: { kind: string; verdict: string; violations: { id: string }[] }[] };
+    return Object.fromEntries(report.results.map((r) => [r.kind, r]));
+  }
+
+  test('apply to the other objects, as they would in the cluster', async () => {
+    const byKind = await checkWith("object.spec.containers.all(c, !c.image.endsWith(':latest'))");
+    assert.equal(byKind['ZeroTrustRule']!.verdict, 'admitted');
+    assert.equal(byKind['Pod']!.verdict, 'denied');
+    assert.deepEqual(byKind['Pod']!.violations.map((v) => v.id), ['rule:no-latest-tag']);
   });
 
   test('one that does not compile is denied (ZT-RULE-001) and applies to nothing', async () => {
-    const input = `${rule("objct.spec.containers.all(c, !c.image.endsWith(':latest'))")}---\n${latest}`;
-    const result = await runCli(['check', '-f', '-', '-o', 'json'], input);
-    assert.equal(result.code, 1, result.stderr);
-    const report = JSON.parse(result.stdout);
-    const byKind = Object.fromEntries(report.results.map((r: { kind: string }) => [r.kind, r]));
-    assert.equal(byKind['ZeroTrustRule'].verdict, 'denied');
-    assert.deepEqual(byKind['ZeroTrustRule'].violations.map((v: { id: string }) => v.id), ['ZT-RULE-001']);
-    assert.equal(byKind['Pod'].verdict, 'admitted', JSON.stringify(byKind['Pod'].violations));
+    const byKind = await checkWith("objct.spec.containers.all(c, !c.image.endsWith(':latest'))");
+    assert.equal(byKind['ZeroTrustRule']!.verdict, 'denied');
+    assert.deepEqual(byKind['ZeroTrustRule']!.violations.map((v) => v.id), ['ZT-RULE-001']);
+    assert.equal(byKind['Pod']!.verdict, 'admitted', JSON.stringify(byKind['Pod']!.violations));
   });
 });
 
