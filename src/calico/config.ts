@@ -40,6 +40,19 @@ export const DEFAULT_CALICO_SERVICE_ACCOUNTS: readonly string[] = [
   'system:serviceaccount:tigera-operator:tigera-operator',
 ];
 
+/**
+ * What the policy settings leave unguarded though they load: said in the log and in /readyz, since a
+ * config that parses can still switch a check off without anyone having meant to.
+ */
+export function policyNotices(policy: PolicyConfig): string[] {
+  return policy.tiers
+    .filter((tier) => tier.protected && tier.order === undefined)
+    .map(
+      (tier) =>
+        `protected tier "${tier.name}" has no order in policy.tiers, so a Tier placed ahead of it is not judged (ZT-NET-003); set order to its Tier's spec.order`,
+    );
+}
+
 function parseTiers(node: ConfigNode): TierConfig[] {
   if (!node.present) return DEFAULT_TIERS.map((tier) => structuredClone(tier));
   const seen = new Set<string>();

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { buildApp } from '../app.js';
+import { policyNotices } from '../calico/config.js';
 import { parseDuration, ConfigNode } from '../config/reader.js';
+import type { Config } from '../config/types.js';
 import { ConfigStore, resolveConfigPath } from '../config/store.js';
 import { createMetricsServer } from '../http/metrics-server.js';
 import { Metrics } from '../http/metrics.js';
@@ -85,6 +87,7 @@ Examples:
         metrics.configReloads.inc({ result: 'applied' });
         metrics.ruleLoadErrors.set(config.rules.loadErrors.length);
         logger.info({ source: config.source }, 'config reloaded');
+        logNotices(logger, config);
       },
       rejected: (error) => {
         metrics.configReloads.inc({ result: 'rejected' });
@@ -96,6 +99,7 @@ Examples:
     store.watch();
     metrics.ruleLoadErrors.set(store.current.rules.loadErrors.length);
     for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
+    logNotices(logger, store.current);
 
     const kubeConfig = await clusterConfig(values['kubeconfig'], io.env);
     const certificates = await certificateSource(values, logger, io.env, kubeConfig, metrics);
@@ -217,6 +221,10 @@ async function clusterConfig(kubeconfig: string | undefined, env: NodeJS.Process
   if (kubeconfig) config.loadFromFile(kubeconfig);
   else config.loadFromCluster();
   return config;
+}
+
+function logNotices(logger: Logger, config: Config): void {
+  for (const notice of policyNotices(config.policy)) logger.warn({ source: config.source, notice }, 'config leaves a check off');
 }
 
 /** Serving starts at once; until the first list completes, readiness says so and the cache is empty. */

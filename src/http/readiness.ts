@@ -1,3 +1,4 @@
+import { policyNotices } from '../calico/config.js';
 import type { Config } from '../config/types.js';
 import type { NamespaceSource } from '../facts/types.js';
 
@@ -31,7 +32,7 @@ export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: Re
     { name: 'draining', ok: !inputs.draining, detail: inputs.draining ? 'shutting down' : 'serving' },
     { name: 'certificates', ok: inputs.certificatesLoaded, detail: inputs.certificatesLoaded ? 'loaded' : 'not loaded' },
     { name: 'load', ok: inputs.shedding === undefined, detail: inputs.shedding ?? 'accepting reviews' },
-    { name: 'config', ok: true, detail: `loaded from ${inputs.config.source}` },
+    { name: 'config', ok: true, detail: [`loaded from ${inputs.config.source}`, ...policyNotices(inputs.config.policy)].join('; ') },
     { name: 'namespaces', ok: inputs.namespaces.ready(), detail: inputs.namespaces.describe() },
     ...(inputs.clusterRules ? [{ name: 'cluster rules', ok: inputs.clusterRules.ready(), detail: inputs.clusterRules.describe() }] : []),
     {

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePolicyConfig } from '../../src/calico/config.js';
+import { parsePolicyConfig, policyNotices } from '../../src/calico/config.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { StaticNamespaceSource } from '../../src/facts/static.js';
+import { readiness } from '../../src/http/readiness.js';
 import { ConfigError, ConfigNode } from '../../src/config/reader.js';
 
 const parse = (raw: unknown) => parsePolicyConfig(new ConfigNode(raw, 'policy'));
@@ -53,3 +56,18 @@ for (const [raw, message] of ERRORS) {
     assert.throws(() => parse(raw), (error: unknown) => error instanceof ConfigError && error.message.startsWith(message));
   });
 }
+
+test('a protected tier without an order is reported, since precedence is then not judged; the default has none to report', () => {
+  assert.deepEqual(policyNotices(parse(undefined)), []);
+  const config = parse({ tiers: [{ name: 'security', owners: { groups: ['sec'] } }, { name: 'platform', protected: false }, { name: 'audit', order: 50 }] });
+  assert.deepEqual(policyNotices(config), [
+    'protected tier "security" has no order in policy.tiers, so a Tier placed ahead of it is not judged (ZT-NET-003); set order to its Tier\'s spec.order',
+  ]);
+});
+
+test('/readyz shows the notices in the config check, which stays ok', () => {
+  const config = parseConfig({ policy: { tiers: [{ name: 'security' }] } }, 'cfg.yaml');
+  const check = readiness({ draining: false, certificatesLoaded: true, config, namespaces: new StaticNamespaceSource([]) }).checks.find((c) => c.name === 'config');
+  assert.equal(check?.ok, true);
+  assert.equal(check?.detail, `loaded from cfg.yaml; ${policyNotices(config.policy)[0]}`);
+});
