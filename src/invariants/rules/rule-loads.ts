@@ -2,6 +2,7 @@ import type { AdmissionRequest } from '../../admission/types.js';
 import { compileRuleObjects, RULE_API_VERSION, RULE_KIND } from '../../cel/config.js';
 import type { Finding, Invariant } from '../../engine/types.js';
 import { asObject, asString } from '../../util/json.js';
+import { specUnchanged } from '../net/kinds.js';
 
 const [RULE_GROUP] = RULE_API_VERSION.split('/') as [string];
 
@@ -24,7 +25,9 @@ export const ruleLoads: Invariant = {
   scope: 'everywhere',
   appliesTo: isRuleWrite,
   check(ctx) {
-    if (!ctx.object) return [];
+    // A label or annotation on a rule stored before ztgate changes nothing that loads; refusing it would
+    // only block the controllers that touch metadata (the same reasoning as the policy invariants).
+    if (!ctx.object || specUnchanged(ctx)) return [];
     const name = asString(asObject(ctx.object['metadata'])?.['name']) ?? ctx.request.name ?? '';
     const compiled = compileRuleObjects([ctx.object], RULE_KIND, ctx.config.rules.limits);
     const findings: Finding[] = compiled.loadErrors.map((error) => ({

@@ -74,6 +74,14 @@ describe('ZT-RULE-001 ZeroTrustRules compile', () => {
     assert.equal(review(rule('other-name', VALID), {}, config).allowed, true);
   });
 
+  test('a metadata-only update of a broken rule stored before ztgate is let through; a spec change is judged', () => {
+    const broken = rule('r', { match: { kinds: ['Pod'] }, validations: [{ expression: 'objct' }] });
+    const labelled = { ...broken, metadata: { name: 'r', labels: { team: 'x' } } };
+    assert.deepEqual(findingsOf(review(labelled, { operation: 'UPDATE', oldObject: broken }), ID), []);
+    const respecified = rule('r', { match: { kinds: ['Pod', 'Deployment'] }, validations: [{ expression: 'objct' }] });
+    assert.equal(findingsOf(review(respecified, { operation: 'UPDATE', oldObject: broken }), ID).length, 1);
+  });
+
   test('deleting a rule, even a broken one, is not judged', () => {
     const verdict = review(rule('r', { validations: [] }), { operation: 'DELETE' });
     assert.deepEqual(findingsOf(verdict, ID), []);
