@@ -7,7 +7,9 @@
  * ztgate alone (connections closed and the port refused, or a silent partition) while the test keeps
  * changing namespaces behind its back through the API server's own port. ztgate must keep answering with
  * the last-known namespace facts, report staleness in /readyz once the bound passes, reconnect and catch
- * up. Named *.e2e.ts, like the other suites that start a control plane, so `npm test` does not start one.
+ * up. The cluster's ZeroTrustRules are watched the same way; here their CRD is missing at first, then
+ * installed and deleted, which a real API server answers with 404s the rule source must read as "no rules".
+ * Named *.e2e.ts, like the other suites that start a control plane, so `npm test` does not start one.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { buildApp } from '../../src/app.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { Metrics } from '../../src/http/metrics.js';
 import { InformerNamespaceSource } from '../../src/kube/namespace-informer.js';
+import { ClusterRuleSource } from '../../src/kube/rule-informer.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startCluster, type Cluster } from '../e2e/control-plane/cluster.js';
 import { LogCapture } from '../support/app.js';
@@ -34,6 +37,8 @@ const CONFIG = parseConfig({ protection: { namespaceSelector: { matchLabels: { z
 let cluster: Cluster;
 let proxy: TcpProxy;
 let source: InformerNamespaceSource;
+let kubeConfig: KubeConfig;
+const REPO = new URL('../../', import.meta.url).pathname;
 let app: ReturnType<typeof buildApp>['app'];
 const logs = new LogCapture();
 
@@ -47,7 +52,7 @@ before(async () => {
   writeFileSync(proxied, JSON.stringify(kubeconfig));
   await label('alpha', 'on');
   await label('beta', 'off');
-  const kubeConfig = new KubeConfig();
+  kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(proxied);
   const logger = createLogger({ destination: logs });
   source = new InformerNamespaceSource(kubeConfig, logger, TIMING);
@@ -128,3 +133,31 @@ describe('namespace facts while the API server comes and goes', () => {
   }
 });
 
+
+describe('ZeroTrustRules while their CRD comes and goes', () => {
+  const crd = join(REPO, 'deploy', 'crds', 'zerotrustrule.yaml');
+  const rule = { apiVersion: 'ztgate.io/v1alpha1', kind: 'ZeroTrustRule', metadata: { name: 'outage-test' }, spec: { match: { kinds: ['Pod'] }, validations: [{ expression: 'true' }] } };
+
+  test('no CRD: ready with no rules; installed: the rule arrives by the watch; CRD deleted: the rules go, still ready', async (t) => {
+    const rules = new ClusterRuleSource(kubeConfig, createLogger({ destination: logs }), TIMING);
+    t.after(() => rules.stop());
+    const names = (): string[] => rules.effective(CONFIG).rules.rules.map((r) => r.name);
+    await rules.start();
+    assert.equal(rules.ready(), true, rules.describe());
+    assert.match(rules.describe(), /^no ZeroTrustRules: the resource is not installed/, 'a real API server answers 404 for a group it does not serve');
+
+    const installed = await cluster.kubectl(['apply', '-f', crd]);
+    assert.equal(installed.code, 0, installed.stderr);
+    const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/zerotrustrules.ztgate.io']);
+    assert.equal(established.code, 0, established.stderr);
+    const created = await cluster.kubectl(['apply', '-f', '-'], { input: JSON.stringify(rule) });
+    assert.equal(created.code, 0, created.stderr);
+    await waitUntil('the rule to arrive', async () => names().includes('outage-test'), WATCHDOG_MS, () => rules.describe());
+    assert.match(rules.describe(), /^1 ZeroTrustRules cached/);
+
+    const deleted = await cluster.kubectl(['delete', '-f', crd, '--wait=true']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    await waitUntil('the rules to go with their CRD', async () => !names().includes('outage-test') && /not installed/.test(rules.describe()), WATCHDOG_MS, () => rules.describe());
+    assert.equal(rules.ready(), true, rules.describe());
+  });
+});
