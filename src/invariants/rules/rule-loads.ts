@@ -1,10 +1,9 @@
 import type { AdmissionRequest } from '../../admission/types.js';
-import { compileRuleObjects, RULE_API_VERSION, RULE_KIND } from '../../cel/config.js';
+import { compileRuleObjects, RULE_KIND } from '../../cel/config.js';
 import type { Finding, Invariant } from '../../engine/types.js';
+import { RULE_GROUP } from '../../manifests/names.js';
 import { asObject, asString } from '../../util/json.js';
 import { specUnchanged } from '../net/kinds.js';
-
-const [RULE_GROUP] = RULE_API_VERSION.split('/') as [string];
 
 function isRuleWrite(request: AdmissionRequest): boolean {
   return request.kind.group === RULE_GROUP && request.kind.kind === RULE_KIND && (request.operation === 'CREATE' || request.operation === 'UPDATE');
