@@ -1,4 +1,5 @@
 import type { ConfigNode } from '../config/reader.js';
+import { parseSubjects } from '../config/subjects.js';
 import type { Subjects } from '../config/types.js';
 import { isDnsLabel } from './validate/names.js';
 
@@ -63,12 +64,11 @@ function parseTiers(node: ConfigNode): TierConfig[] {
     if (!isDnsLabel(name)) nameNode.fail(`tier name ${JSON.stringify(name)} must be a lowercase DNS label (Calico's tier name rule)`);
     if (seen.has(name)) nameNode.fail(`duplicate tier ${JSON.stringify(name)}`);
     seen.add(name);
-    const owners = tier.get('owners').keys(['users', 'groups']);
     const order = tier.get('order').optionalNumber();
     return {
       name,
       protected: tier.get('protected').boolean(true),
-      owners: { users: owners.get('users').stringList(), groups: owners.get('groups').stringList() },
+      owners: parseSubjects(tier.get('owners')),
       ...(order === undefined ? {} : { order }),
     };
   });

@@ -59,17 +59,8 @@ export function protectedTiersOf(config: PolicyConfig, tiers: readonly string[])
   return tiers.map((name) => tierConfig(config, name)).filter((tier): tier is TierConfig => tier?.protected === true);
 }
 
-export function isTierOwner(tier: TierConfig, user: UserInfo): boolean {
-  return tier.owners.users.includes(user.username) || user.groups.some((group) => tier.owners.groups.includes(group));
-}
-
 /** The break-glass group the user is in, if any. */
 export function breakGlassGroupOf(config: PolicyConfig, user: UserInfo): string | undefined {
   return user.groups.find((group) => config.breakGlassGroups.includes(group));
 }
 
-/** How a tier's owners are named in messages: `group ztgate:security-admins`. */
-export function describeOwners(tier: TierConfig): string {
-  const names = [...tier.owners.groups.map((group) => `group ${group}`), ...tier.owners.users.map((user) => `user ${user}`)];
-  return names.length > 0 ? names.join(' or ') : 'nobody (no owners are configured)';
-}

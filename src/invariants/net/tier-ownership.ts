@@ -1,8 +1,6 @@
 import type { TierConfig } from '../../calico/config.js';
 import {
   breakGlassGroupOf,
-  describeOwners,
-  isTierOwner,
   protectedTiersOf,
   runsBefore,
   specTierOf,
@@ -10,6 +8,7 @@ import {
   tierOrderOf,
   tiersOfPolicy,
 } from '../../calico/tier.js';
+import { describeSubjects, isAmong } from '../../config/subjects.js';
 import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
 import { asObject, asString, type JsonObject } from '../../util/json.js';
 import { requestPolicyKind } from './kinds.js';
@@ -165,7 +164,7 @@ function isCalicoStorageWrite(ctx: CheckContext): boolean {
 
 function findingFor(change: Change, ctx: CheckContext): Finding | undefined {
   const user = ctx.request.userInfo;
-  const owner = isTierOwner(change.tier, user);
+  const owner = isAmong(change.tier.owners, user);
   if (owner && !change.ownersDenied) return undefined;
   const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
   if (breakGlass !== undefined) {
@@ -174,7 +173,7 @@ function findingFor(change: Change, ctx: CheckContext): Finding | undefined {
       // Kept short: this summary is the kubectl warning; the auditAnnotation carries the whole line.
       summary: `break-glass: "${user.username}" ${change.action}`,
       why: `group ${breakGlass} bypasses tier ownership; the change is allowed and recorded`,
-      fix: `Have an owner of tier "${change.tier.name}" (${describeOwners(change.tier)}) review the change`,
+      fix: `Have an owner of tier "${change.tier.name}" (${describeSubjects(change.tier.owners)}) review the change`,
       notice: true,
     };
   }
@@ -192,7 +191,7 @@ function findingFor(change: Change, ctx: CheckContext): Finding | undefined {
     why:
       change.why ??
       'only the owners of a protected tier may create, change, move or delete what is in it, because its policies are evaluated before everyone else’s',
-    fix: `Ask ${describeOwners(change.tier)} to make the change${change.alternative ? `, or ${change.alternative}` : ''}`,
+    fix: `Ask ${describeSubjects(change.tier.owners)} to make the change${change.alternative ? `, or ${change.alternative}` : ''}`,
   };
 }
 

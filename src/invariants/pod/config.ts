@@ -1,4 +1,5 @@
 import type { ConfigNode } from '../../config/reader.js';
+import { parseSubjects } from '../../config/subjects.js';
 import type { Subjects } from '../../config/types.js';
 
 /** Settings of the workload invariants (ZT-POD-*), under `workload:` in the config file. */
@@ -9,11 +10,5 @@ export interface WorkloadConfig {
 
 export function parseWorkloadConfig(node: ConfigNode): WorkloadConfig {
   node.keys(['quarantineRemovers']);
-  const removers = node.get('quarantineRemovers').keys(['users', 'groups']);
-  return {
-    quarantineRemovers: {
-      users: removers.get('users').stringList(),
-      groups: removers.get('groups').stringList(['ztgate:security-admins']),
-    },
-  };
+  return { quarantineRemovers: parseSubjects(node.get('quarantineRemovers'), ['ztgate:security-admins']) };
 }

@@ -1,3 +1,4 @@
+import { isAmong } from '../../config/subjects.js';
 import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
 import { QUARANTINE_LABEL, SERVICE_ACCOUNT_LABEL, SPIFFE_ANNOTATION, serviceAccountLabelValue, spiffeId } from '../../inject/identity.js';
 import { asString } from '../../util/json.js';
@@ -69,17 +70,11 @@ function frozenIdentity(before: PodView | undefined, after: PodView): Finding[] 
   });
 }
 
-function mayRelease(ctx: CheckContext): boolean {
-  const { users, groups } = ctx.config.workload.quarantineRemovers;
-  const { username, groups: memberOf } = ctx.request.userInfo;
-  return users.includes(username) || memberOf.some((group) => groups.includes(group));
-}
-
 /** Releasing a quarantined workload (removing or rewriting the label) is a security decision. */
 function quarantineRelease(ctx: CheckContext, before: PodView | undefined, after: PodView): Finding[] {
   const old = before?.labels[QUARANTINE_LABEL];
   const now = after.labels[QUARANTINE_LABEL];
-  if (old === undefined || old === now || mayRelease(ctx)) return [];
+  if (old === undefined || old === now || isAmong(ctx.config.workload.quarantineRemovers, ctx.request.userInfo)) return [];
   return [
     {
       path: keyPath(`${after.metadataPath}.labels`, QUARANTINE_LABEL),
