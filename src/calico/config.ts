@@ -1,5 +1,5 @@
 import type { ConfigNode } from '../config/reader.js';
-import { parseSubjects } from '../config/subjects.js';
+import { parseSubjects, SECURITY_ADMINS } from '../config/subjects.js';
 import type { Subjects } from '../config/types.js';
 import { isDnsLabel } from './validate/names.js';
 
@@ -32,7 +32,7 @@ export interface PolicyConfig {
 
 export const DEFAULT_TIERS: readonly TierConfig[] = [
   // Order 100 is the order deploy/policies/tier.yaml gives the Tier.
-  { name: 'security', protected: true, owners: { users: [], groups: ['ztgate:security-admins'] }, order: 100 },
+  { name: 'security', protected: true, owners: { users: [], groups: [SECURITY_ADMINS] }, order: 100 },
 ];
 
 export const DEFAULT_CALICO_SERVICE_ACCOUNTS: readonly string[] = [

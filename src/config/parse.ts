@@ -7,6 +7,7 @@ import { INVARIANT_ID_PATTERN, invariantById } from '../invariants/registry.js';
 import { MATCH_EVERYTHING, parseLabelSelector } from '../util/label-selector.js';
 import { describeYamlError } from '../util/yaml-errors.js';
 import { ConfigError, ConfigNode, parseDuration } from './reader.js';
+import { parseSubjects, SECURITY_ADMINS } from './subjects.js';
 import { MODES, type Config, type ExceptionRule, type Mode } from './types.js';
 import { deepFreeze } from '../util/freeze.js';
 
@@ -85,7 +86,7 @@ export function parseConfig(raw: unknown, source: string): Config {
   const root = new ConfigNode(raw ?? {}, '');
   root.map();
   root.keys(TOP_LEVEL_KEYS);
-  const protection = root.get('protection').keys(['namespaceSelector', 'excludeNamespaces']);
+  const protection = root.get('protection').keys(['namespaceSelector', 'excludeNamespaces', 'owners']);
   const deadlines = root.get('deadlines').keys(['validate', 'mutate']);
   const audit = root.get('audit').keys(['file']);
   const config: Config = {
@@ -97,6 +98,7 @@ export function parseConfig(raw: unknown, source: string): Config {
         ? parseLabelSelector(protection.get('namespaceSelector'))
         : MATCH_EVERYTHING,
       excludeNamespaces: protection.get('excludeNamespaces').stringList(),
+      owners: parseSubjects(protection.get('owners'), [SECURITY_ADMINS]),
     },
     modes: parseModes(root.get('invariants')),
     exceptions: parseExceptions(root.get('exceptions')),

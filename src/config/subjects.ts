@@ -2,6 +2,9 @@ import type { UserInfo } from '../admission/types.js';
 import type { ConfigNode } from './reader.js';
 import type { Subjects } from './types.js';
 
+/** The group the default config trusts with every security decision (tiers, quarantine, namespace protection). */
+export const SECURITY_ADMINS = 'ztgate:security-admins';
+
 /** `{users: [...], groups: [...]}` under a config key; groups default to `defaultGroups` when absent. */
 export function parseSubjects(node: ConfigNode, defaultGroups: string[] = []): Subjects {
   node.keys(['users', 'groups']);

@@ -40,6 +40,11 @@ export interface Config {
   protection: {
     namespaceSelector: LabelSelector;
     excludeNamespaces: string[];
+    /**
+     * Who may relabel a namespace so that ztgate judges it less (ZT-NS-001): out of protection, out of
+     * the mesh, under an exception, out of a custom rule's reach.
+     */
+    owners: Subjects;
   };
   /** Explicit per-invariant modes; an id not listed runs in its default mode. */
   modes: Record<string, Mode>;

@@ -16,6 +16,8 @@ export const NAMES = {
   validatingWebhook: 'validate.ztgate.io',
   /** Calico policy and tiers, whose ownership and validity ztgate checks in every namespace; fails closed. */
   calicoWebhook: 'calico.ztgate.io',
+  /** Namespace label changes (ZT-NS-001), in every namespace but the exempt ones; fails closed. */
+  namespaceWebhook: 'namespaces.ztgate.io',
   /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
   unprotectedWebhookPrefix: 'unprotected',
   mutatingWebhook: 'mutate.ztgate.io',

@@ -61,6 +61,18 @@ export const EVERYWHERE_RULES = [
   { apiGroups: [RULE_GROUP], apiVersions: ['*'], operations: WRITE, resources: [RULE_PLURAL], scope: 'Cluster' },
 ];
 
+/** ZT-NS-001: a namespace relabelled out of what guards it. Only updates: creating one weakens nothing. */
+export const NAMESPACE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['namespaces'], scope: 'Cluster' }];
+
+/**
+ * Only updates that change labels reach ztgate, so that while it is down (this webhook fails closed)
+ * controllers can still annotate namespaces and add finalizers, and the namespace controller can finish
+ * deleting one. Label-less objects never occur (the API server sets kubernetes.io/metadata.name), but
+ * `has` keeps a malformed one from failing the condition, which would refuse the request.
+ */
+export const LABELS_CHANGED =
+  'has(object.metadata.labels) != has(oldObject.metadata.labels) || (has(object.metadata.labels) && object.metadata.labels != oldObject.metadata.labels)';
+
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];
 
 function clientConfig(options: ManifestOptions, path: string): Record<string, unknown> {
@@ -111,6 +123,19 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
   return configuration('ValidatingWebhookConfiguration', options, PATHS.validate, [
     { name: NAMES.validatingWebhook, namespaceSelector: protectedSelector(options), failurePolicy: 'Fail', ...validating, rules: PROTECTED_RULES },
     { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...validating, rules: EVERYWHERE_RULES },
+    // For a Namespace the selector reads its new labels: a namespace relabelled out of protection would
+    // escape a webhook scoped to protected namespaces, so this one takes every evaluated namespace.
+    {
+      name: NAMES.namespaceWebhook,
+      namespaceSelector: evaluatedSelector(options),
+      failurePolicy: 'Fail',
+      ...validating,
+      rules: NAMESPACE_RULES,
+      matchConditions: [
+        { name: 'skip-kubelets', expression: NOT_A_NODE },
+        { name: 'labels-changed', expression: LABELS_CHANGED },
+      ],
+    },
     // Outside protection only custom rules judge these, and ztgate itself fails open there on an internal
     // error: a namespace the config leaves unprotected must keep working while ztgate is down.
     ...unprotectedSelectors(options).map((namespaceSelector, index) => ({

@@ -55,3 +55,8 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
   }
   return true;
 }
+
+/** The label keys a selector reads: the only labels whose change can change its answer. */
+export function selectorKeys(selector: LabelSelector): string[] {
+  return [...new Set([...Object.keys(selector.matchLabels), ...selector.matchExpressions.map((requirement) => requirement.key)])];
+}

@@ -22,6 +22,7 @@ const ALL_OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
 const VALIDATE = 'validate.ztgate.io';
 const CALICO = 'calico.ztgate.io';
 const MUTATE = 'mutate.ztgate.io';
+const NAMESPACES = 'namespaces.ztgate.io';
 
 /**
  * A config that narrows what ztgate judges in every way it can: one more system namespace, an excluded
@@ -85,6 +86,13 @@ function allWebhooks(objects: Obj[]): { kind: string; webhook: Obj }[] {
   return ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].flatMap((kind) =>
     webhooksOf(one(objects, kind)).map((webhook) => ({ kind, webhook })),
   );
+}
+
+/** object and oldObject of a Namespace update, as CEL sees them; undefined labels: no labels field. */
+function namespaceUpdate(after: Record<string, string> | undefined, before: Record<string, string> | undefined): Record<string, CelInput> {
+  const namespace = (labels: Record<string, string> | undefined): CelInput =>
+    new Map<string, CelInput>([['metadata', new Map<string, CelInput>([['name', 'shop'], ...(labels ? [['labels', new Map(Object.entries(labels))] as [string, CelInput]] : [])])]]);
+  return { object: namespace(after), oldObject: namespace(before) };
 }
 
 function celRequest(groups: string[]): CelInput {
@@ -175,11 +183,41 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         for (const { webhook } of allWebhooks(pick())) {
           const expressions = (webhook['matchConditions'] as Obj[]).map((condition) => condition['expression'] as string);
           assert.ok(expressions.includes("!('system:nodes' in request.userInfo.groups)"), webhook['name']);
-          // All conditions must hold for the webhook to be called: evaluate them as the API server would.
-          const called = (groups: string[]) => expressions.every((expression) => run(expression, { request: celRequest(groups) }) === true);
+          // All conditions must hold for the webhook to be called: evaluate them as the API server would,
+          // on an update that changes labels (the only kind namespaces.ztgate.io is sent).
+          const called = (groups: string[]) =>
+            expressions.every((expression) => run(expression, { request: celRequest(groups), ...namespaceUpdate({ zone: 'a' }, { zone: 'b' }) }) === true);
           assert.equal(called(['system:nodes', 'system:authenticated']), false, `${webhook['name']}: a kubelet is not sent`);
           assert.equal(called(['system:authenticated']), true, `${webhook['name']}: a user is sent`);
           assert.equal(called(['system:serviceaccounts', 'system:authenticated']), true, `${webhook['name']}: a controller is sent`);
+        }
+      });
+
+      test(`${rendering}: namespaces.ztgate.io is sent label changes only, so other namespace updates flow while ztgate is down`, () => {
+        const webhook = webhookNamed(one(pick(), 'ValidatingWebhookConfiguration'), NAMESPACES);
+        assert.deepEqual(
+          (webhook['rules'] as Obj[]).map((rule) => [rule['apiGroups'], rule['resources'], rule['operations']]),
+          [[[''], ['namespaces'], ['UPDATE']]],
+          'namespace updates only: not status or finalize, not create or delete',
+        );
+        const expressions = (webhook['matchConditions'] as Obj[]).map((condition) => condition['expression'] as string);
+        const cases: [string, Record<string, string> | undefined, Record<string, string> | undefined, boolean][] = [
+          ['a label removed', { a: '1' }, { a: '1', 'istio-injection': 'enabled' }, true],
+          ['a label added', { a: '1', b: '2' }, { a: '1' }, true],
+          ['a label value changed', { a: '2' }, { a: '1' }, true],
+          ['labels gone altogether', undefined, { a: '1' }, true],
+          ['labels where there were none', { a: '1' }, undefined, true],
+          ['the same labels (annotations, finalizers or spec changed)', { a: '1', b: '2' }, { b: '2', a: '1' }, false],
+          ['no labels before or after', undefined, undefined, false],
+        ];
+        for (const [what, after, before, sent] of cases) {
+          const activation = { request: celRequest(['system:authenticated']), ...namespaceUpdate(after, before) };
+          assert.equal(expressions.every((expression) => run(expression, activation) === true), sent, `${webhook['name']}: ${what}`);
+        }
+        // Every evaluated namespace, protected or not: the selector reads the new labels, which may leave protection.
+        for (const labels of LABEL_SETS) {
+          assert.ok(selectsNamespace(webhook, 'shop', labels), `${webhook['name']}: shop ${JSON.stringify(labels)}`);
+          assert.ok(selectsNamespace(webhook, 'legacy', labels), `${webhook['name']}: legacy (excluded from protection) ${JSON.stringify(labels)}`);
         }
       });
 
@@ -193,17 +231,17 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       test(`${rendering}: mutation fails open; validation fails closed where ztgate protects or guards tiers, open elsewhere`, () => {
         for (const { kind, webhook } of allWebhooks(pick())) {
           const name: string = webhook['name'];
-          const expected = name === VALIDATE || name === CALICO ? 'Fail' : name === MUTATE || /^unprotected-\d+\.ztgate\.io$/.test(name) ? 'Ignore' : 'an unknown webhook';
+          const expected = name === VALIDATE || name === CALICO || name === NAMESPACES ? 'Fail' : name === MUTATE || /^unprotected-\d+\.ztgate\.io$/.test(name) ? 'Ignore' : 'an unknown webhook';
           assert.equal(webhook['failurePolicy'], expected, `${kind} ${name}`);
           assert.equal(webhook['timeoutSeconds'], kind === 'MutatingWebhookConfiguration' ? 3 : 5, `${kind} ${name}: timeoutSeconds`);
         }
       });
     }
 
-    test('validating: validate.ztgate.io and calico.ztgate.io fail closed with a 5 s timeout; nothing is unprotected by default', () => {
+    test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout; nothing is unprotected by default', () => {
       assert.equal(validating['metadata']['name'], 'ztgate');
-      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO]);
-      for (const name of [VALIDATE, CALICO]) {
+      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES]);
+      for (const name of [VALIDATE, CALICO, NAMESPACES]) {
         const webhook = webhookNamed(validating, name);
         assert.equal(webhook['failurePolicy'], 'Fail');
         assert.equal(webhook['timeoutSeconds'], 5);
@@ -443,7 +481,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     test('--config: the ConfigMap carries the file, and the webhooks its scope', async () => {
       assert.equal(one(narrow, 'ConfigMap')['data'][CONFIG_FILE], NARROW_CONFIG);
       const names = webhooksOf(one(narrow, 'ValidatingWebhookConfiguration')).map((webhook) => webhook['name']);
-      assert.deepEqual(names, [VALIDATE, CALICO, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
+      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
       const rest = (objects: Obj[]) => objects.filter((o) => !['ConfigMap', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o['kind']));
       assert.deepEqual(rest(narrow), rest(objects), 'nothing else changes');
     });

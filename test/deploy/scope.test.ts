@@ -95,6 +95,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
     assert.deepEqual(policies, {
       [NAMES.validatingWebhook]: 'Fail',
       [NAMES.calicoWebhook]: 'Fail',
+      [NAMES.namespaceWebhook]: 'Fail',
       'unprotected-1.ztgate.io': 'Ignore',
       'unprotected-2.ztgate.io': 'Ignore',
     });
@@ -102,7 +103,24 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
 
   test('the default config renders no unprotected webhook: every evaluated namespace is protected', () => {
     const { validating } = render(parseConfig({}, 'default'));
-    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook]);
+    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook]);
+  });
+
+  test('a Namespace update reaches namespaces.ztgate.io alone wherever ztgate evaluates, whatever its new labels; exempt ones nowhere', () => {
+    fc.assert(
+      fc.property(configArb, namespaceArb, (raw, namespace) => {
+        const config = parseConfig({ ...raw, ztgateNamespace: DEFAULT_NAMESPACE }, 'property');
+        const { validating } = render(config);
+        // For a Namespace the API server matches the selector against the object's own (new) labels.
+        const got = reached(validating, { group: '', resource: 'namespaces', operation: 'UPDATE', namespace: namespace.name, labels: namespace.labels });
+        const where = `namespace ${namespace.name} relabelled to ${JSON.stringify(namespace.labels)}`;
+        assert.deepEqual(got, isExemptNamespace(namespace.name, config) ? [] : [NAMES.namespaceWebhook], where);
+        for (const operation of ['CREATE', 'DELETE']) {
+          assert.deepEqual(reached(validating, { group: '', resource: 'namespaces', operation, namespace: namespace.name, labels: namespace.labels }), [], `${operation}, ${where}`);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   test('cluster-scoped Calico kinds reach the Calico webhook (a namespaceSelector never skips them)', () => {

@@ -1,5 +1,5 @@
 import type { ConfigNode } from '../../config/reader.js';
-import { parseSubjects } from '../../config/subjects.js';
+import { parseSubjects, SECURITY_ADMINS } from '../../config/subjects.js';
 import type { Subjects } from '../../config/types.js';
 
 /** Settings of the workload invariants (ZT-POD-*), under `workload:` in the config file. */
@@ -10,5 +10,5 @@ export interface WorkloadConfig {
 
 export function parseWorkloadConfig(node: ConfigNode): WorkloadConfig {
   node.keys(['quarantineRemovers']);
-  return { quarantineRemovers: parseSubjects(node.get('quarantineRemovers'), ['ztgate:security-admins']) };
+  return { quarantineRemovers: parseSubjects(node.get('quarantineRemovers'), [SECURITY_ADMINS]) };
 }

@@ -9,3 +9,10 @@ const MAX_QUOTED = 40;
 export function quoted(value: string): string {
   return JSON.stringify(value.length <= MAX_QUOTED ? value : `${value.slice(0, MAX_QUOTED - 1)}…`);
 }
+
+/** A map entry's change as a verb phrase: `removes label istio-injection, which was "enabled"`. */
+export function describeChange(subject: string, before: string | undefined, after: string | undefined): string {
+  if (before === undefined) return `adds ${subject} as ${quoted(after ?? '')}`;
+  if (after === undefined) return `removes ${subject}, which was ${quoted(before)}`;
+  return `changes ${subject} from ${quoted(before)} to ${quoted(after)}`;
+}

@@ -4,7 +4,7 @@ import { QUARANTINE_LABEL, SERVICE_ACCOUNT_LABEL, SPIFFE_ANNOTATION, serviceAcco
 import { asString } from '../../util/json.js';
 import { flatMapArray } from '../../util/arrays.js';
 import { podFindings } from './changes.js';
-import { keyPath, quoted } from './fields.js';
+import { describeChange, keyPath, quoted } from './fields.js';
 import { isPodWrite, podViewOf, type PodView } from './pod-specs.js';
 
 type MetadataMap = 'labels' | 'annotations';
@@ -45,12 +45,6 @@ function agreement(ctx: CheckContext, pod: PodView): Finding[] {
       },
     ];
   });
-}
-
-function describeChange(subject: string, before: string | undefined, after: string | undefined): string {
-  if (before === undefined) return `adds ${subject} as ${quoted(after ?? '')}`;
-  if (after === undefined) return `removes ${subject}, which was ${quoted(before)}`;
-  return `changes ${subject} from ${quoted(before)} to ${quoted(after)}`;
 }
 
 /** On a running Pod the identity is fixed: it changes only by recreating the Pod. */

@@ -1,0 +1,5 @@
+import type { Invariant } from '../../engine/types.js';
+import { namespaceRelabel } from './relabel.js';
+
+/** Invariants about Namespace objects themselves (ZT-NS-*), in id order. */
+export const namespaceInvariants: readonly Invariant[] = [namespaceRelabel];

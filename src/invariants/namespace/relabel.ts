@@ -1,0 +1,123 @@
+import type { AdmissionRequest } from '../../admission/types.js';
+import { breakGlassGroupOf } from '../../calico/tier.js';
+import { describeSubjects, isAmong } from '../../config/subjects.js';
+import { isProtectedNamespace } from '../../engine/scope.js';
+import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
+import { asObject, asString, stringMap, type JsonObject } from '../../util/json.js';
+import { selectorKeys, selectorMatches } from '../../util/label-selector.js';
+import { describeChange, keyPath, quoted } from '../pod/fields.js';
+import { isMeshNamespace, MESH_LABELS } from '../pod/sidecar-present.js';
+
+function isNamespaceUpdate(request: AdmissionRequest): boolean {
+  return request.kind.group === '' && request.kind.kind === 'Namespace' && request.operation === 'UPDATE' && !request.subResource;
+}
+
+const labelsOf = (object: JsonObject | undefined): Record<string, string> => stringMap(asObject(object?.['metadata'])?.['labels']);
+
+/** One way a relabelling makes ztgate judge the namespace less. */
+interface Weakening {
+  /** Completes "takes namespace "shop" …": `out of the mesh`. */
+  what: string;
+  /** The labels whose values decide it, in the order they are looked at. */
+  keys: readonly string[];
+  why: string;
+}
+
+function weakenings(ctx: CheckContext, name: string, before: Record<string, string>, after: Record<string, string>): Weakening[] {
+  const { config } = ctx;
+  const found: Weakening[] = [];
+  if (isProtectedNamespace(name, before, config) && !isProtectedNamespace(name, after, config)) {
+    found.push({
+      what: 'out of protection (protection.namespaceSelector no longer selects it)',
+      keys: selectorKeys(config.protection.namespaceSelector),
+      why: "the workload and policy invariants would stop running there, and its webhooks would fail open",
+    });
+  }
+  // Outside protection ZT-POD-006 does not require the proxy, so leaving the mesh there weakens no check.
+  if (isProtectedNamespace(name, before, config) && isMeshNamespace(before) && !isMeshNamespace(after)) {
+    found.push({
+      what: 'out of the mesh',
+      keys: Object.keys(MESH_LABELS),
+      why: 'its new Pods would start without the sidecar proxy, outside mutual TLS and identity-based policy',
+    });
+  }
+  for (const exception of config.exceptions) {
+    const selector = exception.namespaceSelector;
+    if (!selector || exception.namespaces.includes(name)) continue;
+    if (exception.expires && exception.expires.getTime() <= ctx.facts.now.getTime()) continue;
+    if (selectorMatches(selector, before) || !selectorMatches(selector, after)) continue;
+    found.push({
+      what: `under exception ${quoted(exception.name)}`,
+      keys: selectorKeys(selector),
+      why: `the exception would lift ${exception.invariants.join(', ')} for what runs there`,
+    });
+  }
+  // Only enforcing rules: a rule that warns or audits stops nothing when it stops looking.
+  for (const rule of config.rules.rules) {
+    const selector = rule.match.namespaceSelector;
+    if (!selector || rule.mode !== 'enforce') continue;
+    if (rule.match.namespaces.length > 0 && !rule.match.namespaces.includes(name)) continue;
+    if (!selectorMatches(selector, before) || selectorMatches(selector, after)) continue;
+    found.push({
+      what: `out of the reach of rule ${quoted(rule.name)}`,
+      keys: selectorKeys(selector),
+      why: 'the rule would stop judging what is written there',
+    });
+  }
+  return found;
+}
+
+/** The first label among `keys` that the update changed, as the finding's path and phrase. */
+function changedLabel(keys: readonly string[], before: Record<string, string>, after: Record<string, string>): { path: string; change: string } {
+  const key = keys.find((candidate) => before[candidate] !== after[candidate]);
+  if (key === undefined) return { path: 'metadata.labels', change: 'changes its labels' };
+  return { path: keyPath('metadata.labels', key), change: describeChange(`label ${key}`, before[key], after[key]) };
+}
+
+/**
+ * ZT-NS-001. A namespace's labels decide whether ztgate protects it, whether its Pods join the mesh,
+ * which exceptions cover it and which custom rules reach it. Namespaces are cluster-scoped, so their
+ * admins cannot change them, but whoever can (a platform controller, a tenancy operator, a cluster
+ * role handed out for labelling) could switch off every workload invariant of a namespace in one
+ * `kubectl label`. Adding protection is free; taking it away is a security decision.
+ */
+export const namespaceRelabel: Invariant = {
+  id: 'ZT-NS-001',
+  title: 'Only protection owners relabel a namespace out of what guards it',
+  rationale:
+    "A namespace's labels decide whether ztgate protects it, whether its Pods get the sidecar, which exceptions cover it and which custom rules reach it; a relabelling that takes any of these away switches off zero-trust checks for everything in the namespace, so only protection.owners (or a break-glass group, recorded) may make it.",
+  defaultMode: 'enforce',
+  scope: 'everywhere',
+  appliesTo: isNamespaceUpdate,
+  check(ctx) {
+    if (!ctx.object || !ctx.oldObject) return [];
+    const name = asString(asObject(ctx.object['metadata'])?.['name']) ?? ctx.request.name ?? '';
+    const before = labelsOf(ctx.oldObject);
+    const after = labelsOf(ctx.object);
+    const found = weakenings(ctx, name, before, after);
+    if (found.length === 0) return [];
+    const user = ctx.request.userInfo;
+    const owners = ctx.config.protection.owners;
+    if (isAmong(owners, user)) return [];
+    const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
+    return found.map((weakening): Finding => {
+      const { path, change } = changedLabel(weakening.keys, before, after);
+      const action = `takes namespace ${quoted(name)} ${weakening.what}: ${change}`;
+      if (breakGlass !== undefined) {
+        return {
+          path,
+          summary: `break-glass: "${user.username}" ${action}`,
+          why: `group ${breakGlass} bypasses namespace protection; the change is allowed and recorded`,
+          fix: `Have ${describeSubjects(owners)} review the change`,
+          notice: true,
+        };
+      }
+      return {
+        path,
+        summary: `user ${quoted(user.username)} ${action}`,
+        why: `${weakening.why}; only protection.owners may do that`,
+        fix: `Keep the label as it was, or ask ${describeSubjects(owners)} to make the change`,
+      };
+    });
+  },
+};
