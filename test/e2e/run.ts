@@ -15,6 +15,7 @@ import { failModeScenarios } from './scenarios/fail-modes.js';
 import { identityLabelScenarios } from './scenarios/identity-labels.js';
 import { injectionScenarios } from './scenarios/injection.js';
 import { istioScenarios } from './scenarios/istio.js';
+import { namespaceScenarios } from './scenarios/namespaces.js';
 import { policyPackScenarios } from './scenarios/policy-pack.js';
 import { registrationScenarios } from './scenarios/registration.js';
 import { reinvocationScenarios } from './scenarios/reinvocation.js';
@@ -61,6 +62,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   identityLabelScenarios(env);
   warnModeScenarios(env);
   customRuleScenarios(env);
+  namespaceScenarios(env);
   reinvocationScenarios(env);
   failModeScenarios(env);
   rotationScenarios(env);

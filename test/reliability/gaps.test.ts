@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultConfig } from '../../src/config/parse.js';
+import { defaultConfig, parseConfig } from '../../src/config/parse.js';
 import { runReview } from '../../src/review/review.js';
 import type { JsonObject } from '../../src/util/json.js';
-import { EVERYWHERE_RULES, MUTATING_RULES, PROTECTED_RULES } from '../../src/manifests/webhooks.js';
+import { NAMESPACE_RULES } from '../../src/manifests/webhooks.js';
 import { namespace } from '../support/app.js';
 import { reviewOf } from '../support/reviews.js';
 import { StaticNamespaceSource } from '../../src/facts/static.js';
@@ -21,6 +21,12 @@ function allowed(object: JsonObject, options: Parameters<typeof reviewOf>[1] = {
   assert.ok(outcome.ok);
   return { allowed: outcome.response.allowed, message: outcome.response.status?.message ?? '' };
 }
+
+const namespaceObject = (name: string, labels: Record<string, string>): JsonObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels: { ...labels, 'kubernetes.io/metadata.name': name } },
+});
 
 const calico = (kind: string, name: string, spec: JsonObject, namespaceName?: string): JsonObject => ({
   apiVersion: 'projectcalico.org/v3',
@@ -46,10 +52,25 @@ describe('known gaps (pinned)', () => {
     assert.equal(allowed(inShop).allowed, false, 'the same policy in an ordinary namespace is denied (ZT-NET-003)');
   });
 
-  test('GAP: Namespace objects are not sent to the validating webhooks, so relabelling a namespace is not reviewed', () => {
-    const resources = [...PROTECTED_RULES, ...EVERYWHERE_RULES, ...MUTATING_RULES].flatMap((rule) => rule.resources);
-    assert.equal(resources.includes('namespaces'), false);
-    assert.equal(resources.includes('*'), false);
+  test('GAP: a namespace label that only Calico policies read is not guarded: adding one is allowed', () => {
+    const before = namespaceObject('shop', { 'istio-injection': 'enabled' });
+    const after = namespaceObject('shop', { 'istio-injection': 'enabled', team: 'payments' });
+    const update = { operation: 'UPDATE' as const, namespace: 'shop', oldObject: before };
+    assert.equal(allowed(after, update).allowed, true, 'a Calico namespaceSelector such as team == "payments" now selects shop');
+    const leaving = namespaceObject('shop', { team: 'payments' });
+    assert.equal(allowed(leaving, update).allowed, false, 'leaving the mesh in the same update is refused (ZT-NS-001)');
+  });
+
+  test('GAP: creating a Namespace is not reviewed: its first labels may put it under an exception or outside protection', () => {
+    assert.equal(NAMESPACE_RULES.some((rule) => rule.operations.includes('CREATE')), false);
+    const withExceptionLabel = parseConfig({ exceptions: [{ name: 'legacy', invariants: ['ZT-POD-005'], namespaceSelector: { matchLabels: { legacy: 'true' } }, reason: 'q3' }] }, 'gap');
+    const outcome = runReview('validate', reviewOf(namespaceObject('fresh', { legacy: 'true' }), { userInfo: ALICE, namespace: 'fresh' }), { config: withExceptionLabel, namespaces, now: new Date() });
+    assert.ok(outcome.ok);
+    assert.equal(outcome.response.allowed, true);
+    const relabelled = reviewOf(namespaceObject('fresh', { legacy: 'true' }), { userInfo: ALICE, namespace: 'fresh', operation: 'UPDATE', oldObject: namespaceObject('fresh', {}) });
+    const update = runReview('validate', relabelled, { config: withExceptionLabel, namespaces, now: new Date() });
+    assert.ok(update.ok);
+    assert.equal(update.response.allowed, false, 'adding the same label to an existing namespace is refused (ZT-NS-001)');
   });
 
   test('GAP: Services, Ingresses and Gateways are not judged by any built-in invariant', () => {

@@ -9,6 +9,8 @@ import type { Json } from './objects.js';
 export const VALIDATING = NAMES.validatingWebhook;
 /** Calico policy and tiers in every namespace ztgate evaluates; fails closed. */
 export const CALICO = NAMES.calicoWebhook;
+/** Namespace label changes (ZT-NS-001) in every namespace ztgate evaluates; fails closed. */
+export const NAMESPACES = NAMES.namespaceWebhook;
 export const MUTATING = NAMES.mutatingWebhook;
 
 export function escapeRegExp(text: string): string {

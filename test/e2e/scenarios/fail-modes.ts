@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EXCLUDED_NAMESPACE, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
-import { assertAdmitted, CALICO, escapeRegExp, getObject, MUTATING, VALIDATING } from '../harness/expect.js';
+import { assertAdmitted, CALICO, escapeRegExp, getObject, MUTATING, NAMESPACES, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
 import { failOpenValidatingWebhooks } from '../harness/registration.js';
 
@@ -65,6 +65,12 @@ export function failModeScenarios(env: () => E2E): void {
           assertAdmitted(r, `a Pod in ${outside} while ztgate is down`);
         }
 
+        // Namespace updates reach ztgate only when they change labels (ZT-NS-001), so the rest flows.
+        assertAdmitted(await e.kubectl(['annotate', 'namespace', ns, 'e2e.ztgate.io/while-down=yes'], { as: 'bob' }), 'annotating a namespace while ztgate is down');
+        const relabelled = await e.kubectl(['label', 'namespace', ns, 'e2e-while-down=yes'], { as: 'bob' });
+        assert.notEqual(relabelled.code, 0, `a namespace label change must fail closed; ${denialOf(relabelled)}`);
+        assert.ok(relabelled.stderr.includes(`failed calling webhook "${NAMESPACES}"`), `the API server's webhook error, naming ${NAMESPACES}; ${denialOf(relabelled)}`);
+
         // Excluded by the config: a Pod ztgate would deny anywhere it protects (the default ServiceAccount).
         const excludedLogBefore = e.cluster.logs().apiserver.length;
         const excluded = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: pod('while-down', EXCLUDED_NAMESPACE, { serviceAccountName: 'default' }) });
@@ -89,6 +95,7 @@ export function failModeScenarios(env: () => E2E): void {
       assert.ok([...names.containers, ...names.initContainers].includes('istio-proxy'), `injected again: ${JSON.stringify(names)}`);
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: pod('while-down', ns, { serviceAccountName: 'web' }) }), 'the refused Pod, again');
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'alice', input: tierPolicy('security.while-down', EXCLUDED_NAMESPACE) }), 'the refused Calico policy, again');
+      assertAdmitted(await e.kubectl(['label', 'namespace', ns, 'e2e-while-down=yes'], { as: 'bob' }), 'the refused namespace label, again');
       assert.deepEqual(await registrationVersions(e), registered, 'the webhook configurations were not touched');
     });
   });

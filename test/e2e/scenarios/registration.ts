@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ztgateCli } from '../harness/cli.js';
 import { EXCLUDED_NAMESPACE, type E2E } from '../harness/env.js';
-import { CALICO, getObject, MUTATING, VALIDATING } from '../harness/expect.js';
+import { CALICO, getObject, MUTATING, NAMESPACES, VALIDATING } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
 import { webhooksOf } from '../harness/registration.js';
 
@@ -13,7 +13,7 @@ export function registrationScenarios(env: () => E2E): void {
       const e = env();
       const ca = Buffer.from(e.pki.ca.certPem).toString('base64');
       const expect = (name: string): { path: string; failurePolicy: string } | undefined => {
-        if (name === VALIDATING || name === CALICO) return { path: '/validate', failurePolicy: 'Fail' };
+        if (name === VALIDATING || name === CALICO || name === NAMESPACES) return { path: '/validate', failurePolicy: 'Fail' };
         if (/^unprotected-\d+\.ztgate\.io$/.test(name)) return { path: '/validate', failurePolicy: 'Ignore' };
         if (name === MUTATING) return { path: '/mutate', failurePolicy: 'Ignore' };
         return undefined;
@@ -37,10 +37,12 @@ export function registrationScenarios(env: () => E2E): void {
           assert.equal(hook['failurePolicy'], want.failurePolicy, `${hookName}: failurePolicy`);
           // The API server keeps the selectors as rendered: nothing it normalises changes what is sent where.
           assert.deepEqual(hook['namespaceSelector'], webhooksOf(rendered)[i]?.['namespaceSelector'], `${hookName}: namespaceSelector as rendered`);
+          // ...and the matchConditions, which it compiled as CEL when the configuration was applied.
+          assert.deepEqual(hook['matchConditions'], webhooksOf(rendered)[i]?.['matchConditions'], `${hookName}: matchConditions as rendered`);
         }
       }
       // The suite's config excludes one namespace by name: it gets one fail-open webhook for its workloads.
-      assert.deepEqual(seen.sort(), [CALICO, MUTATING, 'unprotected-1.ztgate.io', VALIDATING].sort());
+      assert.deepEqual(seen.sort(), [CALICO, MUTATING, NAMESPACES, 'unprotected-1.ztgate.io', VALIDATING].sort());
       const validate = e.registration.flatMap(webhooksOf).find((w) => w['name'] === VALIDATING);
       const notIn = ((validate?.['namespaceSelector'] as Json | undefined)?.['matchExpressions'] as Json[] | undefined)?.find((x) => x['operator'] === 'NotIn');
       assert.ok((notIn?.['values'] as string[] | undefined)?.includes(EXCLUDED_NAMESPACE), `${VALIDATING} skips ${EXCLUDED_NAMESPACE}: ${JSON.stringify(validate?.['namespaceSelector'])}`);

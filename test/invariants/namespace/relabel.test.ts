@@ -5,6 +5,7 @@ import type { Config } from '../../../src/config/types.js';
 import { decide } from '../../../src/engine/decide.js';
 import { denialLine } from '../../../src/engine/messages.js';
 import type { Verdict } from '../../../src/engine/types.js';
+import type { JsonObject } from '../../../src/util/json.js';
 import { ALICE, configWith, factsFor, findingsOf, ROOT, SECURITY_ADMIN } from '../net/support.js';
 
 const ID = 'ZT-NS-001';
@@ -12,7 +13,7 @@ const NAME_LABEL = 'kubernetes.io/metadata.name';
 type User = { username: string; groups: string[] };
 type Labels = Record<string, string>;
 
-function namespaceObject(name: string, labels: Labels, annotations: Labels = {}): Record<string, unknown> {
+function namespaceObject(name: string, labels: Labels, annotations: Labels = {}): JsonObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { ...labels, [NAME_LABEL]: name }, annotations } };
 }
 
