@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tierPrefixOf } from '../../src/calico/tier.js';
 import { compileSelector, type Selector } from '../../src/calico/selector/index.js';
 import { defaultConfig } from '../../src/config/parse.js';
-import { MESH_LABELS } from '../../src/invariants/pod/sidecar-present.js';
+import { isMeshNamespace, MESH_LABEL_KEYS } from '../../src/invariants/pod/sidecar-present.js';
 import { asArray, asObject, asString, type JsonObject } from '../../src/util/json.js';
 import { check, describeProblems, isCalicoPolicy, nameOf, PACK_DIR, packObjects, SECURITY_ADMIN, specOf } from './support.js';
 
@@ -150,9 +150,19 @@ describe('the shape of the pack', () => {
     const canonical = new Set(scoped.map((object) => selector(specOf(object)['namespaceSelector'], nameOf(object)).canonical));
     assert.equal(canonical.size, 1, `the namespace selectors differ: ${[...canonical].join(' | ')}`);
     const namespaces = selector(specOf(scoped[0]!)['namespaceSelector'], 'namespaceSelector');
-    for (const [key, value] of Object.entries(MESH_LABELS)) {
-      assert.ok(namespaces.matches({ [key]: value, 'projectcalico.org/name': 'shop' }), `${key}=${value} is a mesh namespace for ztgate`);
-      assert.ok(!namespaces.matches({ [key]: 'disabled', 'projectcalico.org/name': 'shop' }), `${key}=disabled`);
+    // Every combination of the labels that decide mesh membership: the pack and ZT-POD-006 must agree.
+    const values: Record<string, (string | undefined)[]> = {
+      'istio-injection': [undefined, 'enabled', 'disabled'],
+      'istio.io/rev': [undefined, 'canary', ''],
+      'ztgate.io/mesh': [undefined, 'enabled', 'disabled'],
+    };
+    let combinations: Record<string, string>[] = [{}];
+    for (const key of MESH_LABEL_KEYS) {
+      combinations = combinations.flatMap((labels) => values[key]!.map((value) => (value === undefined ? labels : { ...labels, [key]: value })));
+    }
+    assert.equal(combinations.length, 27);
+    for (const labels of combinations) {
+      assert.equal(namespaces.matches({ ...labels, 'projectcalico.org/name': 'shop' }), isMeshNamespace(labels), `${JSON.stringify(labels)}: the pack and ZT-POD-006 agree`);
     }
     assert.ok(!namespaces.matches({ 'projectcalico.org/name': 'kube-system' }));
   });

@@ -6,7 +6,7 @@ import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
 import { asObject, asString, stringMap, type JsonObject } from '../../util/json.js';
 import { selectorKeys, selectorMatches } from '../../util/label-selector.js';
 import { describeChange, keyPath, quoted } from '../pod/fields.js';
-import { isMeshNamespace, MESH_LABELS } from '../pod/sidecar-present.js';
+import { isMeshNamespace, MESH_LABEL_KEYS } from '../pod/sidecar-present.js';
 
 function isNamespaceUpdate(request: AdmissionRequest): boolean {
   return request.kind.group === '' && request.kind.kind === 'Namespace' && request.operation === 'UPDATE' && !request.subResource;
@@ -37,7 +37,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
   if (isProtectedNamespace(name, before, config) && isMeshNamespace(before) && !isMeshNamespace(after)) {
     found.push({
       what: 'out of the mesh',
-      keys: Object.keys(MESH_LABELS),
+      keys: MESH_LABEL_KEYS,
       why: 'its new Pods would start without the sidecar proxy, outside mutual TLS and identity-based policy',
     });
   }

@@ -10,13 +10,21 @@ const INJECT_KEY = 'sidecar.istio.io/inject';
 /** Istio reads these values (YAML 1.1 booleans) as yes; any other non-empty value disables injection. */
 const INJECT_YES = ['y', 'yes', 'true', 'on'];
 
-/** The namespace labels that put a namespace in the mesh. */
-export const MESH_LABELS: Readonly<Record<string, string>> = { 'istio-injection': 'enabled', 'ztgate.io/mesh': 'enabled' };
+const INJECTION_LABEL = 'istio-injection';
+const REVISION_LABEL = 'istio.io/rev';
+const ZTGATE_MESH_LABEL = 'ztgate.io/mesh';
 
-const MESH_LABEL_ENTRIES = Object.entries(MESH_LABELS);
+/** The namespace labels that decide whether a namespace is in the mesh, in the order Istio reads them. */
+export const MESH_LABEL_KEYS: readonly string[] = [INJECTION_LABEL, REVISION_LABEL, ZTGATE_MESH_LABEL];
 
+/**
+ * In the mesh: `istio-injection=enabled`, `ztgate.io/mesh=enabled`, or a revision label `istio.io/rev`
+ * (any revision: its istiod injects the same istio-proxy) where `istio-injection` is absent, since
+ * Istio's revisioned webhooks select `istio-injection DoesNotExist` and so that label wins.
+ */
 export function isMeshNamespace(namespaceLabels: Record<string, string>): boolean {
-  return MESH_LABEL_ENTRIES.some(([key, value]) => namespaceLabels[key] === value);
+  if (namespaceLabels[INJECTION_LABEL] === 'enabled' || namespaceLabels[ZTGATE_MESH_LABEL] === 'enabled') return true;
+  return !Object.hasOwn(namespaceLabels, INJECTION_LABEL) && (namespaceLabels[REVISION_LABEL] ?? '') !== '';
 }
 
 /** The proxy as a classic sidecar, or as a native sidecar (an init container that keeps running). */

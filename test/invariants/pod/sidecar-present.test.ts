@@ -9,6 +9,13 @@ invariantTables('ZT-POD-006', {
   violating: [
     { name: 'no proxy in an istio-injection namespace', object: basePod(), namespaceLabels: MESH, paths: ['spec.containers'] },
     { name: 'no proxy in a ztgate.io/mesh namespace', object: basePod(), namespaceLabels: { 'ztgate.io/mesh': 'enabled' }, paths: ['spec.containers'] },
+    { name: 'no proxy in a namespace of an Istio revision', object: basePod(), namespaceLabels: { 'istio.io/rev': 'canary' }, paths: ['spec.containers'] },
+    {
+      name: 'injection turned off by label in a namespace of an Istio revision',
+      object: withFields(basePod(), { [`metadata.labels[${INJECT}]`]: 'false' }),
+      namespaceLabels: { 'istio.io/rev': 'default' },
+      paths: [`metadata.labels[${INJECT}]`],
+    },
     {
       name: 'a proxy init container that does not keep running',
       object: withFields(basePod(), { 'spec.initContainers[0]': { name: 'istio-proxy', image: 'x' } }),
@@ -44,6 +51,9 @@ invariantTables('ZT-POD-006', {
     },
     { name: 'no proxy outside the mesh', object: basePod() },
     { name: 'no proxy where injection is disabled', object: basePod(), namespaceLabels: { 'istio-injection': 'disabled' } },
+    // Istio's revisioned webhooks skip namespaces that carry istio-injection at all.
+    { name: 'no proxy where istio-injection=disabled overrides a revision label', object: basePod(), namespaceLabels: { 'istio-injection': 'disabled', 'istio.io/rev': 'canary' } },
+    { name: 'no proxy where the revision label is empty', object: basePod(), namespaceLabels: { 'istio.io/rev': '' } },
     { name: 'injection asked for explicitly', object: withFields(meshPod(), { [`metadata.labels[${INJECT}]`]: 'True' }), namespaceLabels: MESH },
   ],
   controllers: [
