@@ -4,6 +4,7 @@ import { Checker, CompileError, type CheckOptions } from './check.js';
 import { inEvalContext } from './context.js';
 import { RULE_ENV, TICK_FUNCTION } from './env.js';
 import { compileFast } from './fast/planner.js';
+import { staticTypeOf, type StaticType } from './result-type.js';
 
 export type Bindings = Record<string, unknown>;
 
@@ -16,7 +17,16 @@ export interface CompiledExpression {
   positionOf(error: CelError): string | undefined;
 }
 
-export type CompileOptions = CheckOptions;
+/** What the expression's place in a rule needs it to evaluate to, as ValidatingAdmissionPolicy checks at creation. */
+export interface ExpectedResult {
+  /** `a validation`, `a messageExpression`... */
+  role: string;
+  types: readonly StaticType[];
+}
+
+export interface CompileOptions extends CheckOptions {
+  expect?: ExpectedResult;
+}
 
 export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string };
 
@@ -24,6 +34,14 @@ function formatParseError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const match = /^<input>:(\d+):(\d+): (.*)$/s.exec(text);
   return match ? `line ${match[1]}, column ${match[2]}: syntax error: ${match[3]}` : `syntax error: ${text}`;
+}
+
+/** Refuses an expression that cannot produce what its place needs; `dyn` is left to the evaluation. */
+function checkResultType(parsed: ParsedExpr, checker: Checker, expect: ExpectedResult): void {
+  const type = staticTypeOf(parsed.expr);
+  if (type === 'dyn' || expect.types.includes(type)) return;
+  const wanted = expect.types.map((name) => (name === 'null_type' ? 'null' : name)).join(' or ');
+  throw new CompileError(`${parsed.expr ? checker.at(parsed.expr.id) : ''}${expect.role} must evaluate to ${wanted}, but this expression evaluates to ${type}`);
 }
 
 /** Parses, checks and plans one expression; never throws. */
@@ -46,6 +64,7 @@ export function compileExpression(source: string, path: string, options: Compile
   let evaluate: CompiledExpression['evaluate'];
   try {
     checker.check(parsed.expr, new Set(), 1);
+    if (options.expect) checkResultType(parsed, checker, options.expect);
     instrumentLoops(parsed.expr, TICK_FUNCTION);
     // The library plans first: what it rejects stays a load error, and it evaluates what the
     // compiled form leaves to it.

@@ -2,7 +2,7 @@ import { OPERATIONS, type Operation } from '../admission/types.js';
 import { ConfigError, ConfigNode, parseDuration } from '../config/reader.js';
 import { parseLabelSelector } from '../util/label-selector.js';
 import { DEFAULT_LIMITS, type RuleLimits } from './budget.js';
-import { compileExpression, type CompiledExpression } from './compile.js';
+import { compileExpression, type CompiledExpression, type ExpectedResult } from './compile.js';
 import {
   FAILURE_POLICIES,
   RULE_MODES,
@@ -53,15 +53,21 @@ class RuleParser {
     private readonly limits: RuleLimits,
   ) {}
 
-  expression(node: ConfigNode, variables: ReadonlySet<string>): CompiledExpression {
-    const result = compileExpression(node.string(), node.path, { limits: this.limits, variables });
+  expression(node: ConfigNode, variables: ReadonlySet<string>, expect?: ExpectedResult): CompiledExpression {
+    const result = compileExpression(node.string(), node.path, { limits: this.limits, variables, ...(expect ? { expect } : {}) });
     if (result.ok) return result.expression;
     this.errors.push({ rule: this.rule, path: node.path, message: result.message, source: this.source });
     return FAILED;
   }
 
   /** matchConditions and variables: unique names, each compiled with the variables visible to it. */
-  named(node: ConfigNode, what: string, nameRule: RegExp, visible: (defined: Set<string>) => ReadonlySet<string>): NamedExpression[] {
+  named(
+    node: ConfigNode,
+    what: string,
+    nameRule: RegExp,
+    visible: (defined: Set<string>) => ReadonlySet<string>,
+    expect?: ExpectedResult,
+  ): NamedExpression[] {
     const defined = new Set<string>();
     return node.list().map((item) => {
       item.keys(NAMED_EXPRESSION_KEYS);
@@ -69,7 +75,7 @@ class RuleParser {
       const name = nameNode.string();
       if (!nameRule.test(name)) nameNode.fail(`${JSON.stringify(name)} is not a valid ${what} name`);
       if (defined.has(name)) nameNode.fail(`duplicate ${what} name ${JSON.stringify(name)}`);
-      const expression = this.expression(item.get('expression'), visible(defined));
+      const expression = this.expression(item.get('expression'), visible(defined), expect);
       defined.add(name);
       return { name, expression };
     });
@@ -79,7 +85,7 @@ class RuleParser {
     return node.list().map((item) => {
       item.keys(VALIDATION_KEYS);
       const validation: CompiledValidation = {
-        expression: this.expression(item.get('expression'), variables),
+        expression: this.expression(item.get('expression'), variables, { role: 'a validation', types: ['bool'] }),
         reason: item.get('reason').oneOf(VALIDATION_REASONS, 'Invalid'),
       };
       const message = item.get('message').optionalString();
@@ -88,7 +94,7 @@ class RuleParser {
         validation.message = message;
       }
       if (item.get('messageExpression').present) {
-        validation.messageExpression = this.expression(item.get('messageExpression'), variables);
+        validation.messageExpression = this.expression(item.get('messageExpression'), variables, { role: 'a messageExpression', types: ['string'] });
       }
       return validation;
     });
@@ -107,7 +113,7 @@ class RuleParser {
       if (full.length > MAX_ANNOTATION_KEY) {
         keyNode.fail(`the annotation key ${JSON.stringify(full)} is longer than ${MAX_ANNOTATION_KEY} characters; shorten the rule name or the key`);
       }
-      return { key, valueExpression: this.expression(item.get('valueExpression'), variables) };
+      return { key, valueExpression: this.expression(item.get('valueExpression'), variables, { role: 'an audit annotation value', types: ['string', 'null_type'] }) };
     });
   }
 }
@@ -149,7 +155,7 @@ function parseRuleBody(body: ConfigNode, name: string, source: string, limits: R
     const paramsNode = body.get('params');
     if (paramsNode.present) paramsNode.map();
     // Kubernetes evaluates match conditions before variables exist, so they cannot use them.
-    const matchConditions = parser.named(body.get('matchConditions'), 'match condition', /^.+$/, () => new Set());
+    const matchConditions = parser.named(body.get('matchConditions'), 'match condition', /^.+$/, () => new Set(), { role: 'a match condition', types: ['bool'] });
     const variables = parser.named(body.get('variables'), 'variable', IDENTIFIER, (defined) => new Set(defined));
     const allVariables = new Set(variables.map((variable) => variable.name));
     const rule: CompiledRule = {

@@ -81,6 +81,14 @@ describe('bad rules are reported and the rest still loads', () => {
     { why: 'an annotation key that gets too long', rule: rule(`r${'x'.repeat(55)}`, { auditAnnotations: [{ key: 'tenchars12', valueExpression: "'x'" }] }), path: 'rules[0].auditAnnotations[0].key', message: /longer than 63 characters/ },
     { why: 'a constant pattern that does not compile', rule: rule('const', { validations: [{ expression: "object.metadata.name.matches('(unclosed')" }] }), path: 'rules[0].validations[0].expression', message: /line 1, column 21: invalid regular expression "\(unclosed": .*missing closing \)/ },
     { why: 'a constant call that always fails', rule: rule('const-call', { validations: [{ expression: "quantity('12 GiB').isInteger()" }] }), path: 'rules[0].validations[0].expression', message: /line 1, column 1: quantities must match/ },
+    // What each place must evaluate to is checked at load, as the API server does for a ValidatingAdmissionPolicy.
+    { why: 'a validation that yields a string', rule: rule('str', { validations: [{ expression: "object.metadata.name + '-x'" }] }), path: 'rules[0].validations[0].expression', message: /line 1, column 22: a validation must evaluate to bool, but this expression evaluates to string/ },
+    { why: 'a validation that yields a count', rule: rule('count', { validations: [{ expression: 'size(object.spec.containers)' }] }), path: 'rules[0].validations[0].expression', message: /a validation must evaluate to bool, but this expression evaluates to int/ },
+    { why: 'a validation that yields a list', rule: rule('list', { validations: [{ expression: 'object.spec.containers.map(c, c.name)' }] }), path: 'rules[0].validations[0].expression', message: /evaluates to list/ },
+    { why: 'a ternary with two string branches', rule: rule('ternary', { validations: [{ expression: "has(object.spec) ? 'yes' : 'no'" }] }), path: 'rules[0].validations[0].expression', message: /evaluates to string/ },
+    { why: 'a match condition that yields an int', rule: rule('cond-int', { matchConditions: [{ name: 'c', expression: '1 + 1' }] }), path: 'rules[0].matchConditions[0].expression', message: /a match condition must evaluate to bool, but this expression evaluates to int/ },
+    { why: 'a messageExpression that yields an int', rule: rule('msg-int', { validations: [{ expression: 'true', messageExpression: 'size(object.spec.containers)' }] }), path: 'rules[0].validations[0].messageExpression', message: /a messageExpression must evaluate to string, but this expression evaluates to int/ },
+    { why: 'an audit annotation value that yields a bool', rule: rule('audit-bool', { auditAnnotations: [{ key: 'k', valueExpression: "object.metadata.name == 'x'" }] }), path: 'rules[0].auditAnnotations[0].valueExpression', message: /an audit annotation value must evaluate to string or null, but this expression evaluates to bool/ },
     { why: 'message construction', rule: rule('proto', { validations: [{ expression: 'google.protobuf.Int64Value{value: 1} == 1' }] }), path: 'rules[0].validations[0].expression', message: /not supported/ },
   ];
 
@@ -95,6 +103,23 @@ describe('bad rules are reported and the rest still loads', () => {
       assert.match(error.message, c.message);
     });
   }
+
+  test('what depends on the object is left to the evaluation: only a type the expression cannot avoid is refused', () => {
+    const fine = [
+      rule('field', { validations: [{ expression: 'object.spec.enabled' }] }),
+      rule('dyn', { validations: [{ expression: "dyn(object.metadata.name + 'x')", message: 'm' }] }),
+      rule('mixed', { validations: [{ expression: "has(object.spec) ? object.spec.ok : 'no'" }] }),
+      rule('index', { validations: [{ expression: 'object.spec.flags[0]' }] }),
+      rule('variable', { variables: [{ name: 'n', expression: 'size(object.spec.containers)' }], validations: [{ expression: 'variables.n' }] }),
+      rule('macro', { validations: [{ expression: 'object.spec.containers.exists_one(c, c.name == "a")' }] }),
+      rule('null-annotation', { auditAnnotations: [{ key: 'k', valueExpression: "has(object.spec) ? 'x' : null" }] }),
+      rule('string-annotation', { auditAnnotations: [{ key: 'k', valueExpression: "'x'" }] }),
+      rule('format', { validations: [{ expression: 'true', messageExpression: "'%d containers'.format([size(object.spec.containers)])" }] }),
+    ];
+    const config = configWithRules(fine);
+    assert.deepEqual(config.rules.loadErrors, []);
+    assert.equal(config.rules.rules.length, fine.length);
+  });
 
   test('a duplicate rule name keeps the first and reports the second', () => {
     const config = configWithRules([rule('same', { mode: 'warn' }), rule('same')]);

@@ -25,6 +25,11 @@ const CASES: [string, JsonObject, [string, string][]][] = [
     { match: { kinds: ['Pod'] }, validations: [{ expression: "object.metadata.name.matches('[')" }] },
     [['spec.validations[0].expression', 'invalid regular expression "["']],
   ],
+  [
+    'a validation that can only yield a string',
+    { match: { kinds: ['Pod'] }, validations: [{ expression: "object.metadata.name + ':latest'" }] },
+    [['spec.validations[0].expression', 'line 1, column 22: a validation must evaluate to bool, but this expression evaluates to string']],
+  ],
   ['no match', { validations: [{ expression: 'true' }] }, [['spec.match', 'is required']]],
   ['an unknown key in the spec', { ...VALID, validation: [] }, [['spec.validation', 'unknown key']]],
   ['neither a validation nor an audit annotation', { match: { kinds: ['Pod'] } }, [['spec', 'at least one']]],
