@@ -28,6 +28,10 @@ violation (id, field path, message), warnings, and whether it would be mutated. 
 input apply to every object, as they would in the cluster, and are checked themselves (ZT-RULE-001):
 one that does not compile is denied and applies to nothing.
 
+To audit what is already in a cluster, feed it \`kubectl get -o yaml\` output with --no-mutate (objects
+are judged as stored) and --namespaces with the cluster's Namespaces (docs/operations.md, "Auditing
+what is already in the cluster").
+
 Exit status: 0 everything admitted, 1 anything denied, 2 bad input or config.
 
 Options:
@@ -39,11 +43,13 @@ Options:
   --group NAME          userInfo.groups entry; repeatable (system:authenticated is always added)
   -o, --output FORMAT   text (default), json or sarif
   --show-patched        with -o json: include each mutated object
+  --no-mutate           judge objects as they are, without the mutating step (objects read from a cluster)
 
 Examples:
   ztgate check -f deploy/app/
   ztgate check -f policies/ --user alice --group ztgate:security-admins -o sarif > ztgate.sarif
-  helm template chart | ztgate check -f - --namespace shop`,
+  helm template chart | ztgate check -f - --namespace shop
+  kubectl get pods,deployments -A -o yaml | ztgate check -f - --no-mutate --namespaces namespaces.yaml`,
   async run(args, io) {
     const { values } = parseFlags(args, {
       file: { type: 'string', short: 'f', multiple: true },
@@ -54,6 +60,7 @@ Examples:
       group: { type: 'string', multiple: true },
       output: { type: 'string', short: 'o', default: 'text' },
       'show-patched': { type: 'boolean', default: false },
+      'no-mutate': { type: 'boolean', default: false },
     });
     const format = values.output as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UsageError(`--output: expected one of ${FORMATS.join(', ')}, got ${JSON.stringify(values.output)}`);
@@ -90,6 +97,7 @@ Examples:
           uid: `ztgate-check-${index}`,
         },
         { config, namespaces, now },
+        { mutate: !values['no-mutate'] },
       );
       return { file: object.file, document: object.document, line: object.line, ...result };
     });

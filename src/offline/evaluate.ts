@@ -35,11 +35,19 @@ function decodePatch(base64: string): PatchOperation[] {
   return JSON.parse(Buffer.from(base64, 'base64').toString('utf8')) as PatchOperation[];
 }
 
+export interface EvaluateOptions {
+  /**
+   * Run the mutating webhook first (default). Off for objects read back from a cluster: a stored Pod
+   * without its proxy is a finding, not something to inject now.
+   */
+  mutate?: boolean;
+}
+
 /**
  * What the API server would do with a CREATE of the object: the mutating webhook first, then the
  * validating webhook on the mutated object. Both through runReview, the server's own core.
  */
-export function evaluateObject(input: ReviewInput, deps: ReviewDeps): ObjectResult {
+export function evaluateObject(input: ReviewInput, deps: ReviewDeps, options: EvaluateOptions = {}): ObjectResult {
   const built = buildReview(input);
   const apiVersion = String(input.object['apiVersion'] ?? '');
   const kind = String(input.object['kind'] ?? '');
@@ -60,7 +68,7 @@ export function evaluateObject(input: ReviewInput, deps: ReviewDeps): ObjectResu
   let object = (built.review['request'] as JsonObject)['object'] as JsonObject | undefined;
   const warnings: string[] = [];
   let patch: PatchOperation[] | undefined;
-  if (input.operation !== 'DELETE') {
+  if (input.operation !== 'DELETE' && options.mutate !== false) {
     const mutation = runReview('mutate', built.review, deps);
     if (!mutation.ok) return { ...base, verdict: 'skipped', namespace, name, reason: mutation.body.message };
     warnings.push(...(mutation.response.warnings ?? []));

@@ -84,6 +84,32 @@ describe('ztgate check with ZeroTrustRules in its input', () => {
   });
 });
 
+describe('ztgate check --no-mutate: objects as stored in a cluster', () => {
+  const meshNamespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mesh', labels: { 'istio-injection': 'enabled' } } };
+  const bare = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bare', namespace: 'mesh' }, spec: { serviceAccountName: 'web', containers: [{ name: 'app', image: 'registry.example/app:1' }] } };
+
+  test('a Pod in a mesh namespace without its proxy is injected by default, and a finding as stored', async () => {
+    const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [meshNamespace, bare] });
+    const injected = await runCli(['check', '-f', '-', '-o', 'json'], input);
+    assert.equal(injected.code, 0, injected.stdout);
+    assert.equal(JSON.parse(injected.stdout).results[1].mutated, true);
+    const stored = await runCli(['check', '-f', '-', '-o', 'json', '--no-mutate'], input);
+    assert.equal(stored.code, 1, stored.stdout);
+    const result = JSON.parse(stored.stdout).results[1];
+    assert.equal(result.mutated, false);
+    assert.deepEqual(result.violations.map((v: { id: string }) => v.id), ['ZT-POD-006']);
+  });
+
+  test('the same Pod as ztgate injected it passes as stored: no finding for ztgate’s own sidecar', async () => {
+    const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [meshNamespace, bare] });
+    const patched = JSON.parse((await runCli(['check', '-f', '-', '-o', 'json', '--show-patched'], input)).stdout).results[1].patched;
+    assert.ok(patched, 'the injected Pod');
+    const stored = await runCli(['check', '-f', '-', '-o', 'json', '--no-mutate'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [meshNamespace, patched] }));
+    assert.equal(stored.code, 0, stored.stdout);
+    assert.deepEqual(JSON.parse(stored.stdout).results[1].violations, []);
+  });
+});
+
 describe('ztgate explain and --help', () => {
   test('explain prints the documented section of an invariant', async () => {
     const result = await runCli(['explain', 'ZT-POD-003']);

@@ -9,6 +9,7 @@
  */
 import { after, before, describe } from 'node:test';
 import { setupEnv, type E2E } from './harness/env.js';
+import { auditScenarios } from './scenarios/audit.js';
 import { calicoScenarios } from './scenarios/calico.js';
 import { customRuleScenarios } from './scenarios/custom-rules.js';
 import { failModeScenarios } from './scenarios/fail-modes.js';
@@ -63,6 +64,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   warnModeScenarios(env);
   customRuleScenarios(env);
   namespaceScenarios(env);
+  auditScenarios(env);
   reinvocationScenarios(env);
   failModeScenarios(env);
   rotationScenarios(env);
