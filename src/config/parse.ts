@@ -1,6 +1,7 @@
 import { parseDocumentWithUniqueKeys } from '../util/yaml-unique-keys.js';
 import { parsePolicyConfig } from '../calico/config.js';
 import { parseRules } from '../cel/config.js';
+import { FORMATS } from '../cel/lib/format.js';
 import { parseInjectionConfig } from '../inject/config.js';
 import { parseWorkloadConfig } from '../invariants/pod/config.js';
 import { INVARIANT_ID_PATTERN, invariantById } from '../invariants/registry.js';
@@ -81,12 +82,22 @@ function parseExceptions(node: ConfigNode): ExceptionRule[] {
   });
 }
 
+/** A list of label keys, each a Kubernetes qualified name: a typo would otherwise guard nothing, silently. */
+function parseLabelKeys(node: ConfigNode): string[] {
+  const keys = node.stringList();
+  keys.forEach((key, i) => {
+    const problems = FORMATS['qualifiedName']!(key);
+    if (problems.length > 0) new ConfigNode(key, `${node.path}[${i}]`).fail(`${JSON.stringify(key)} is not a label key: ${problems.join('; ')}`);
+  });
+  return keys;
+}
+
 /** Validates a parsed config document into a frozen Config; throws ConfigError naming the path. */
 export function parseConfig(raw: unknown, source: string): Config {
   const root = new ConfigNode(raw ?? {}, '');
   root.map();
   root.keys(TOP_LEVEL_KEYS);
-  const protection = root.get('protection').keys(['namespaceSelector', 'excludeNamespaces', 'owners']);
+  const protection = root.get('protection').keys(['namespaceSelector', 'excludeNamespaces', 'owners', 'identityLabels']);
   const deadlines = root.get('deadlines').keys(['validate', 'mutate']);
   const audit = root.get('audit').keys(['file']);
   const config: Config = {
@@ -99,6 +110,7 @@ export function parseConfig(raw: unknown, source: string): Config {
         : MATCH_EVERYTHING,
       excludeNamespaces: protection.get('excludeNamespaces').stringList(),
       owners: parseSubjects(protection.get('owners'), [SECURITY_ADMINS]),
+      identityLabels: parseLabelKeys(protection.get('identityLabels')),
     },
     modes: parseModes(root.get('invariants')),
     exceptions: parseExceptions(root.get('exceptions')),

@@ -45,6 +45,11 @@ export interface Config {
      * the mesh, under an exception, out of a custom rule's reach.
      */
     owners: Subjects;
+    /**
+     * Namespace label keys that are network identity (Calico policies select namespaces by them):
+     * only the owners may add, change or remove them (ZT-NS-001).
+     */
+    identityLabels: string[];
   };
   /** Explicit per-invariant modes; an id not listed runs in its default mode. */
   modes: Record<string, Mode>;

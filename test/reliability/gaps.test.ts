@@ -52,11 +52,15 @@ describe('known gaps (pinned)', () => {
     assert.equal(allowed(inShop).allowed, false, 'the same policy in an ordinary namespace is denied (ZT-NET-003)');
   });
 
-  test('GAP: a namespace label that only Calico policies read is not guarded: adding one is allowed', () => {
+  test('GAP: a namespace label that only Calico policies read is not guarded unless listed in protection.identityLabels', () => {
     const before = namespaceObject('shop', { 'istio-injection': 'enabled' });
     const after = namespaceObject('shop', { 'istio-injection': 'enabled', team: 'payments' });
     const update = { operation: 'UPDATE' as const, namespace: 'shop', oldObject: before };
     assert.equal(allowed(after, update).allowed, true, 'a Calico namespaceSelector such as team == "payments" now selects shop');
+    const listed = parseConfig({ protection: { identityLabels: ['team'] } }, 'gap');
+    const outcome = runReview('validate', reviewOf(after, { userInfo: ALICE, ...update }), { config: listed, namespaces, now: new Date() });
+    assert.ok(outcome.ok);
+    assert.equal(outcome.response.allowed, false, 'listed as identity, the label is the owners’ to change (ZT-NS-001)');
     const leaving = namespaceObject('shop', { team: 'payments' });
     assert.equal(allowed(leaving, update).allowed, false, 'leaving the mesh in the same update is refused (ZT-NS-001)');
   });

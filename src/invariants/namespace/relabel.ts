@@ -16,8 +16,8 @@ const labelsOf = (object: JsonObject | undefined): Record<string, string> => str
 
 /** One way a relabelling makes ztgate judge the namespace less. */
 interface Weakening {
-  /** Completes "takes namespace "shop" …": `out of the mesh`. */
-  what: string;
+  /** What the user does, after their name: `takes namespace "shop" out of the mesh`. */
+  action: string;
   /** The labels whose values decide it, in the order they are looked at. */
   keys: readonly string[];
   why: string;
@@ -25,10 +25,11 @@ interface Weakening {
 
 function weakenings(ctx: CheckContext, name: string, before: Record<string, string>, after: Record<string, string>): Weakening[] {
   const { config } = ctx;
+  const takes = `takes namespace ${quoted(name)}`;
   const found: Weakening[] = [];
   if (isProtectedNamespace(name, before, config) && !isProtectedNamespace(name, after, config)) {
     found.push({
-      what: 'out of protection (protection.namespaceSelector no longer selects it)',
+      action: `${takes} out of protection (protection.namespaceSelector no longer selects it)`,
       keys: selectorKeys(config.protection.namespaceSelector),
       why: "the workload and policy invariants would stop running there, and its webhooks would fail open",
     });
@@ -36,7 +37,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
   // Outside protection ZT-POD-006 does not require the proxy, so leaving the mesh there weakens no check.
   if (isProtectedNamespace(name, before, config) && isMeshNamespace(before) && !isMeshNamespace(after)) {
     found.push({
-      what: 'out of the mesh',
+      action: `${takes} out of the mesh`,
       keys: MESH_LABEL_KEYS,
       why: 'its new Pods would start without the sidecar proxy, outside mutual TLS and identity-based policy',
     });
@@ -47,7 +48,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
     if (exception.expires && exception.expires.getTime() <= ctx.facts.now.getTime()) continue;
     if (selectorMatches(selector, before) || !selectorMatches(selector, after)) continue;
     found.push({
-      what: `under exception ${quoted(exception.name)}`,
+      action: `${takes} under exception ${quoted(exception.name)}`,
       keys: selectorKeys(selector),
       why: `the exception would lift ${exception.invariants.join(', ')} for what runs there`,
     });
@@ -59,9 +60,17 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
     if (rule.match.namespaces.length > 0 && !rule.match.namespaces.includes(name)) continue;
     if (!selectorMatches(selector, before) || selectorMatches(selector, after)) continue;
     found.push({
-      what: `out of the reach of rule ${quoted(rule.name)}`,
+      action: `${takes} out of the reach of rule ${quoted(rule.name)}`,
       keys: selectorKeys(selector),
       why: 'the rule would stop judging what is written there',
+    });
+  }
+  const identity = config.protection.identityLabels.filter((key) => before[key] !== after[key]);
+  if (identity.length > 0) {
+    found.push({
+      action: `changes the network identity of namespace ${quoted(name)}`,
+      keys: identity,
+      why: 'Calico policies that select namespaces by this label would match every workload there differently',
     });
   }
   return found;
@@ -85,7 +94,7 @@ export const namespaceRelabel: Invariant = {
   id: 'ZT-NS-001',
   title: 'Only protection owners relabel a namespace out of what guards it',
   rationale:
-    "A namespace's labels decide whether ztgate protects it, whether its Pods get the sidecar, which exceptions cover it and which custom rules reach it; a relabelling that takes any of these away switches off zero-trust checks for everything in the namespace, so only protection.owners (or a break-glass group, recorded) may make it.",
+    "A namespace's labels decide whether ztgate protects it, whether its Pods get the sidecar, which exceptions cover it and which custom rules reach it, and some are its network identity; a relabelling that takes any of the first away switches off zero-trust checks for everything in the namespace, and one of protection.identityLabels moves all its workloads into another identity, so only protection.owners (or a break-glass group, recorded) may make it.",
   defaultMode: 'enforce',
   scope: 'everywhere',
   appliesTo: isNamespaceUpdate,
@@ -102,7 +111,7 @@ export const namespaceRelabel: Invariant = {
     const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
     return found.map((weakening): Finding => {
       const { path, change } = changedLabel(weakening.keys, before, after);
-      const action = `takes namespace ${quoted(name)} ${weakening.what}: ${change}`;
+      const action = `${weakening.action}: ${change}`;
       if (breakGlass !== undefined) {
         return {
           path,

@@ -45,7 +45,7 @@ function judge(request: AdmissionRequest, config: Config = configWith({})): Verd
 
 /** A cluster that protects by label, excepts by label and scopes rules by label. */
 const LABELLED = configWith({
-  protection: { namespaceSelector: { matchLabels: { 'zero-trust': 'enabled' } }, owners: { users: ['carol'], groups: [] } },
+  protection: { namespaceSelector: { matchLabels: { 'zero-trust': 'enabled' } }, owners: { users: ['carol'], groups: [] }, identityLabels: ['team', 'example.com/tenant'] },
   exceptions: [
     { name: 'legacy-egress', invariants: ['ZT-POD-005'], namespaceSelector: { matchLabels: { legacy: 'true' } }, reason: 'the database moves in Q3' },
     { name: 'old-batch', invariants: ['ZT-POD-002'], namespaceSelector: { matchLabels: { batch: 'true' } }, reason: 'gone', expires: '2026-01-01' },
@@ -160,6 +160,25 @@ const CASES: [string, Config, Labels, Labels, User, [string, string][]][] = [
   ['coming into the reach of a rule', LABELLED, PROTECTED, { ...PROTECTED, stage: 'prod' }, ALICE, []],
   ['leaving the reach of a rule that only warns', LABELLED, { ...PROTECTED, hints: 'on' }, PROTECTED, ALICE, []],
   ['leaving the selector of a rule that names other namespaces', LABELLED, { ...PROTECTED, pci: 'true' }, PROTECTED, ALICE, []],
+  [
+    'adding an identity label (protection.identityLabels)',
+    LABELLED,
+    PROTECTED,
+    { ...PROTECTED, team: 'payments' },
+    ALICE,
+    [['metadata.labels[team]', 'user "alice" changes the network identity of namespace "shop": adds label team as "payments"']],
+  ],
+  [
+    'removing one identity label and changing another',
+    LABELLED,
+    { ...PROTECTED, team: 'shop', 'example.com/tenant': 'a' },
+    { ...PROTECTED, 'example.com/tenant': 'b' },
+    ALICE,
+    [['metadata.labels[team]', 'user "alice" changes the network identity of namespace "shop": removes label team, which was "shop"']],
+  ],
+  ['an identity label in a namespace outside protection is identity all the same', LABELLED, {}, { team: 'payments' }, ALICE, [['metadata.labels[team]', 'user "alice" changes the network identity of namespace "shop": adds label team as "payments"']]],
+  ['an owner changing an identity label', LABELLED, { team: 'shop' }, { team: 'payments' }, { username: 'carol', groups: [] }, []],
+  ['an identity label nobody configured', configWith({}), {}, { team: 'payments' }, ALICE, []],
 ];
 
 describe('ZT-NS-001 a namespace is relabelled out of what guards it only by protection owners', () => {
@@ -226,6 +245,14 @@ describe('ZT-NS-001 a namespace is relabelled out of what guards it only by prot
     );
     assert.equal(excepted.allowed, true);
     assert.match(excepted.auditAnnotations[`exception-${ID}`] ?? '', /^mesh-migration: /);
+  });
+
+  test('protection.identityLabels must be label keys: a typo would guard nothing', () => {
+    assert.deepEqual(configWith({}).protection.identityLabels, []);
+    assert.deepEqual(configWith({ protection: { identityLabels: ['team', 'example.com/tenant'] } }).protection.identityLabels, ['team', 'example.com/tenant']);
+    assert.throws(() => configWith({ protection: { identityLabels: ['team '] } }), /protection\.identityLabels\[0\]: "team " is not a label key/);
+    assert.throws(() => configWith({ protection: { identityLabels: ['a/b/c'] } }), /protection\.identityLabels\[0\]/);
+    assert.throws(() => configWith({ protection: { identityLabels: 'team' } }), /protection\.identityLabels/);
   });
 
   test('protection.owners defaults to group ztgate:security-admins and is validated like the other subject lists', () => {
