@@ -110,6 +110,8 @@ function record(webhook: WebhookKind, outcome: Extract<ReviewOutcome, { ok: true
     namespace: request.namespace ?? '',
     name: request.name ?? '',
     operation: request.operation,
+    // Who asked: ownership decisions (tiers, namespace labels, quarantine) turn on it.
+    user: request.userInfo.username,
     webhook,
     allowed: response.allowed,
     invariants: outcome.violations.map((v) => `${v.id}:${v.result}`),

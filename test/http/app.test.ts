@@ -40,6 +40,7 @@ describe('POST /validate', () => {
     assert.equal(line['kind'], 'Pod');
     assert.equal(line['namespace'], 'shop');
     assert.equal(line['operation'], 'CREATE');
+    assert.equal(line['user'], 'alice', 'the requesting user, as userInfo.username');
     assert.deepEqual(line['invariants'], ['ZT-POD-001:denied']);
     assert.equal(typeof line['latencyMs'], 'number');
     assert.ok(!JSON.stringify(line).includes('registry.example/app'), 'the object is never logged');

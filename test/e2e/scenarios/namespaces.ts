@@ -42,6 +42,8 @@ export function namespaceScenarios(env: () => E2E): void {
       const reviews = await e.ztgate.waitForDecisions(`the review of ${ns}'s team label`, (d) => isNamespaceReview(d) && d['allowed'] === true);
       assert.equal(reviews.length, 1, `only the label change was sent, not the annotation: ${JSON.stringify(reviews)}`);
       assert.equal(e.ztgate.decisions().filter(isNamespaceReview).length, 4, 'two refused removals, the refused disable, the allowed label');
+      const refused = e.ztgate.decisions().filter((d) => isNamespaceReview(d) && d['allowed'] === false);
+      assert.deepEqual(refused.map((d) => [d['user'], d['invariants']]), Array(3).fill(['bob', ['ZT-NS-001:denied']]), 'each decision line names who asked and what refused it');
 
       assertAdmitted(await e.kubectl(['label', 'namespace', ns, 'istio-injection-'], { as: 'alice' }), 'alice (protection owner) takes it out of the mesh');
       assert.equal((await namespaceLabels(e, ns))['istio-injection'], undefined);
