@@ -45,7 +45,10 @@ export function buildReview(input: ReviewInput): BuiltReview {
     dryRun: true,
   };
   if (name) request['name'] = name;
-  if (namespace) request['namespace'] = namespace;
+  // A Namespace's own review carries its name as the namespace (kubernetes/kubernetes#95012), so an
+  // exception that names the namespace covers it offline as it does in the cluster.
+  const requestNamespace = group === '' && kind === 'Namespace' ? name : namespace;
+  if (requestNamespace) request['namespace'] = requestNamespace;
   if (input.operation === 'DELETE') request['oldObject'] = sent;
   else request['object'] = sent;
   if (input.oldObject && input.operation === 'UPDATE') request['oldObject'] = input.oldObject;
