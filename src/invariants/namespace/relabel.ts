@@ -14,7 +14,11 @@ function isNamespaceUpdate(request: AdmissionRequest): boolean {
 
 const labelsOf = (object: JsonObject | undefined): Record<string, string> => stringMap(asObject(object?.['metadata'])?.['labels']);
 
-/** One way a relabelling makes ztgate judge the namespace less. */
+/** A label's value; own keys only, so a label named `constructor` is a label like any other. */
+const valueOf = (labels: Record<string, string>, key: string): string | undefined => (Object.hasOwn(labels, key) ? labels[key] : undefined);
+const differs = (before: Record<string, string>, after: Record<string, string>, key: string): boolean => valueOf(before, key) !== valueOf(after, key);
+
+/** One change ZT-NS-001 keeps to the owners: ztgate would judge the namespace less, or as someone else. */
 interface Weakening {
   /** What the user does, after their name: `takes namespace "shop" out of the mesh`. */
   action: string;
@@ -65,7 +69,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
       why: 'the rule would stop judging what is written there',
     });
   }
-  const identity = config.protection.identityLabels.filter((key) => before[key] !== after[key]);
+  const identity = config.protection.identityLabels.filter((key) => differs(before, after, key));
   if (identity.length > 0) {
     found.push({
       action: `changes the network identity of namespace ${quoted(name)}`,
@@ -78,9 +82,9 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
 
 /** The first label among `keys` that the update changed, as the finding's path and phrase. */
 function changedLabel(keys: readonly string[], before: Record<string, string>, after: Record<string, string>): { path: string; change: string } {
-  const key = keys.find((candidate) => before[candidate] !== after[candidate]);
+  const key = keys.find((candidate) => differs(before, after, candidate));
   if (key === undefined) return { path: 'metadata.labels', change: 'changes its labels' };
-  return { path: keyPath('metadata.labels', key), change: describeChange(`label ${key}`, before[key], after[key]) };
+  return { path: keyPath('metadata.labels', key), change: describeChange(`label ${key}`, valueOf(before, key), valueOf(after, key)) };
 }
 
 /**

@@ -179,6 +179,15 @@ const CASES: [string, Config, Labels, Labels, User, [string, string][]][] = [
   ['an identity label in a namespace outside protection is identity all the same', LABELLED, {}, { team: 'payments' }, ALICE, [['metadata.labels[team]', 'user "alice" changes the network identity of namespace "shop": adds label team as "payments"']]],
   ['an owner changing an identity label', LABELLED, { team: 'shop' }, { team: 'payments' }, { username: 'carol', groups: [] }, []],
   ['an identity label nobody configured', configWith({}), {}, { team: 'payments' }, ALICE, []],
+  [
+    'an identity label named like an Object.prototype member',
+    configWith({ protection: { identityLabels: ['constructor'] } }),
+    {},
+    { constructor: 'payments' },
+    ALICE,
+    [['metadata.labels[constructor]', 'user "alice" changes the network identity of namespace "shop": adds label constructor as "payments"']],
+  ],
+  ['a label named like an Object.prototype member, unchanged', configWith({ protection: { identityLabels: ['constructor', 'toString'] } }), { constructor: 'a' }, { constructor: 'a' }, ALICE, []],
 ];
 
 describe('ZT-NS-001 a namespace is relabelled out of what guards it only by protection owners', () => {
