@@ -61,7 +61,11 @@ export const EVERYWHERE_RULES = [
   { apiGroups: [RULE_GROUP], apiVersions: ['*'], operations: WRITE, resources: [RULE_PLURAL], scope: 'Cluster' },
 ];
 
-/** ZT-NS-001: a namespace relabelled out of what guards it. Only updates: creating one weakens nothing. */
+/**
+ * ZT-NS-001: a namespace relabelled out of what guards it. Only updates: a new namespace holds nothing
+ * yet, and judging creation would put namespace creation behind ztgate (its first labels are a known
+ * gap, docs/security.md).
+ */
 export const NAMESPACE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['namespaces'], scope: 'Cluster' }];
 
 /**
