@@ -4,8 +4,10 @@ import { asObject, stringMap } from '../util/json.js';
 import type { NamespaceSource } from './types.js';
 
 /**
- * For a Namespace object under review its own labels are the facts (a new namespace is not in the cache
- * yet). Default when nothing is known: no labels.
+ * The labels of the request's namespace as last stored. For a Namespace under review the API server
+ * names the namespace itself, so these are its labels before the change (none for a new one); what the
+ * change does to them is in the request's object and oldObject (ZT-NS-001). Default when nothing is
+ * known: no labels.
  */
 export function gatherFacts(request: AdmissionRequest, namespaces: NamespaceSource, now: Date): Facts {
   const name = request.namespace;
