@@ -87,7 +87,9 @@ function parseLabelKeys(node: ConfigNode): string[] {
   const keys = node.stringList();
   keys.forEach((key, i) => {
     const problems = FORMATS['qualifiedName']!(key);
-    if (problems.length > 0) new ConfigNode(key, `${node.path}[${i}]`).fail(`${JSON.stringify(key)} is not a label key: ${problems.join('; ')}`);
+    const keyNode = new ConfigNode(key, `${node.path}[${i}]`);
+    if (problems.length > 0) keyNode.fail(`${JSON.stringify(key)} is not a label key: ${problems.join('; ')}`);
+    if (key === 'kubernetes.io/metadata.name') keyNode.fail('the API server sets this label from the name on every namespace; nobody can choose it');
   });
   return keys;
 }

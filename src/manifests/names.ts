@@ -18,6 +18,8 @@ export const NAMES = {
   calicoWebhook: 'calico.ztgate.io',
   /** Namespace label changes (ZT-NS-001), in every namespace but the exempt ones; fails closed. */
   namespaceWebhook: 'namespaces.ztgate.io',
+  /** Namespace creation (ZT-NS-001), in every namespace but the exempt ones; fails open. */
+  newNamespaceWebhook: 'new-namespaces.ztgate.io',
   /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
   unprotectedWebhookPrefix: 'unprotected',
   mutatingWebhook: 'mutate.ztgate.io',

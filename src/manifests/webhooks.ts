@@ -61,12 +61,16 @@ export const EVERYWHERE_RULES = [
   { apiGroups: [RULE_GROUP], apiVersions: ['*'], operations: WRITE, resources: [RULE_PLURAL], scope: 'Cluster' },
 ];
 
-/**
- * ZT-NS-001: a namespace relabelled out of what guards it. Only updates: a new namespace holds nothing
- * yet, and judging creation would put namespace creation behind ztgate (its first labels are a known
- * gap, docs/security.md).
- */
+/** ZT-NS-001: a namespace relabelled out of what guards it. */
 export const NAMESPACE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['namespaces'], scope: 'Cluster' }];
+
+/**
+ * ZT-NS-001 on creation: a new namespace labelled into an exception or an identity. On its own webhook
+ * because it fails open: creating namespaces must not wait for ztgate (a new namespace holds nothing
+ * yet, and operators and installers create them), so while ztgate is down their first labels go
+ * unjudged (docs/security.md).
+ */
+export const NEW_NAMESPACE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['namespaces'], scope: 'Cluster' }];
 
 /**
  * Only updates that change labels reach ztgate, so that while it is down (this webhook fails closed)
@@ -140,6 +144,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
         { name: 'labels-changed', expression: LABELS_CHANGED },
       ],
     },
+    { name: NAMES.newNamespaceWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Ignore', ...validating, rules: NEW_NAMESPACE_RULES },
     // Outside protection only custom rules judge these, and ztgate itself fails open there on an internal
     // error: a namespace the config leaves unprotected must keep working while ztgate is down.
     ...unprotectedSelectors(options).map((namespaceSelector, index) => ({

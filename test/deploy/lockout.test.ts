@@ -23,6 +23,7 @@ const VALIDATE = 'validate.ztgate.io';
 const CALICO = 'calico.ztgate.io';
 const MUTATE = 'mutate.ztgate.io';
 const NAMESPACES = 'namespaces.ztgate.io';
+const NEW_NAMESPACES = 'new-namespaces.ztgate.io';
 
 /**
  * A config that narrows what ztgate judges in every way it can: one more system namespace, an excluded
@@ -231,16 +232,22 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       test(`${rendering}: mutation fails open; validation fails closed where ztgate protects or guards tiers, open elsewhere`, () => {
         for (const { kind, webhook } of allWebhooks(pick())) {
           const name: string = webhook['name'];
-          const expected = name === VALIDATE || name === CALICO || name === NAMESPACES ? 'Fail' : name === MUTATE || /^unprotected-\d+\.ztgate\.io$/.test(name) ? 'Ignore' : 'an unknown webhook';
+          const expected =
+            name === VALIDATE || name === CALICO || name === NAMESPACES
+              ? 'Fail'
+              : name === MUTATE || name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)
+                ? 'Ignore'
+                : 'an unknown webhook';
           assert.equal(webhook['failurePolicy'], expected, `${kind} ${name}`);
           assert.equal(webhook['timeoutSeconds'], kind === 'MutatingWebhookConfiguration' ? 3 : 5, `${kind} ${name}: timeoutSeconds`);
         }
       });
     }
 
-    test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout; nothing is unprotected by default', () => {
+    test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout, namespace creation fails open; nothing is unprotected by default', () => {
       assert.equal(validating['metadata']['name'], 'ztgate');
-      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES]);
+      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES]);
+      assert.equal(webhookNamed(validating, NEW_NAMESPACES)['failurePolicy'], 'Ignore', 'namespace creation never waits for ztgate');
       for (const name of [VALIDATE, CALICO, NAMESPACES]) {
         const webhook = webhookNamed(validating, name);
         assert.equal(webhook['failurePolicy'], 'Fail');
@@ -481,7 +488,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     test('--config: the ConfigMap carries the file, and the webhooks its scope', async () => {
       assert.equal(one(narrow, 'ConfigMap')['data'][CONFIG_FILE], NARROW_CONFIG);
       const names = webhooksOf(one(narrow, 'ValidatingWebhookConfiguration')).map((webhook) => webhook['name']);
-      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
+      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
       const rest = (objects: Obj[]) => objects.filter((o) => !['ConfigMap', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o['kind']));
       assert.deepEqual(rest(narrow), rest(objects), 'nothing else changes');
     });

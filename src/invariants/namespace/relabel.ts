@@ -8,9 +8,14 @@ import { selectorKeys, selectorMatches } from '../../util/label-selector.js';
 import { describeChange, keyPath, quoted } from '../pod/fields.js';
 import { isMeshNamespace, MESH_LABEL_KEYS } from '../pod/sidecar-present.js';
 
-function isNamespaceUpdate(request: AdmissionRequest): boolean {
-  return request.kind.group === '' && request.kind.kind === 'Namespace' && request.operation === 'UPDATE' && !request.subResource;
+function isNamespaceWrite(request: AdmissionRequest): boolean {
+  return (
+    request.kind.group === '' && request.kind.kind === 'Namespace' && (request.operation === 'CREATE' || request.operation === 'UPDATE') && !request.subResource
+  );
 }
+
+/** The API server labels every namespace with its own name; nobody chooses that label. */
+const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 const labelsOf = (object: JsonObject | undefined): Record<string, string> => stringMap(asObject(object?.['metadata'])?.['labels']);
 
@@ -27,13 +32,27 @@ interface Weakening {
   why: string;
 }
 
+/** How a finding names the change: a relabelling takes the namespace somewhere, a creation puts it there. */
+interface Phrasing {
+  outOf: string;
+  into: string;
+  identity: string;
+}
+
+function phrasing(operation: string, name: string): Phrasing {
+  const namespace = `namespace ${quoted(name)}`;
+  return operation === 'CREATE'
+    ? { outOf: `creates ${namespace} outside`, into: `creates ${namespace} under`, identity: `gives new ${namespace} a network identity` }
+    : { outOf: `takes ${namespace} out of`, into: `takes ${namespace} under`, identity: `changes the network identity of ${namespace}` };
+}
+
 function weakenings(ctx: CheckContext, name: string, before: Record<string, string>, after: Record<string, string>): Weakening[] {
   const { config } = ctx;
-  const takes = `takes namespace ${quoted(name)}`;
+  const say = phrasing(ctx.request.operation, name);
   const found: Weakening[] = [];
   if (isProtectedNamespace(name, before, config) && !isProtectedNamespace(name, after, config)) {
     found.push({
-      action: `${takes} out of protection (protection.namespaceSelector no longer selects it)`,
+      action: `${say.outOf} protection (protection.namespaceSelector ${ctx.request.operation === 'CREATE' ? 'does not select it' : 'no longer selects it'})`,
       keys: selectorKeys(config.protection.namespaceSelector),
       why: "the workload and policy invariants would stop running there, and its webhooks would fail open",
     });
@@ -41,7 +60,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
   // Outside protection ZT-POD-006 does not require the proxy, so leaving the mesh there weakens no check.
   if (isProtectedNamespace(name, before, config) && isMeshNamespace(before) && !isMeshNamespace(after)) {
     found.push({
-      action: `${takes} out of the mesh`,
+      action: `${say.outOf} the mesh`,
       keys: MESH_LABEL_KEYS,
       why: 'its new Pods would start without the sidecar proxy, outside mutual TLS and identity-based policy',
     });
@@ -52,7 +71,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
     if (exception.expires && exception.expires.getTime() <= ctx.facts.now.getTime()) continue;
     if (selectorMatches(selector, before) || !selectorMatches(selector, after)) continue;
     found.push({
-      action: `${takes} under exception ${quoted(exception.name)}`,
+      action: `${say.into} exception ${quoted(exception.name)}`,
       keys: selectorKeys(selector),
       why: `the exception would lift ${exception.invariants.join(', ')} for what runs there`,
     });
@@ -64,7 +83,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
     if (rule.match.namespaces.length > 0 && !rule.match.namespaces.includes(name)) continue;
     if (!selectorMatches(selector, before) || selectorMatches(selector, after)) continue;
     found.push({
-      action: `${takes} out of the reach of rule ${quoted(rule.name)}`,
+      action: `${say.outOf} the reach of rule ${quoted(rule.name)}`,
       keys: selectorKeys(selector),
       why: 'the rule would stop judging what is written there',
     });
@@ -72,7 +91,7 @@ function weakenings(ctx: CheckContext, name: string, before: Record<string, stri
   const identity = config.protection.identityLabels.filter((key) => differs(before, after, key));
   if (identity.length > 0) {
     found.push({
-      action: `changes the network identity of namespace ${quoted(name)}`,
+      action: say.identity,
       keys: identity,
       why: 'Calico policies that select namespaces by this label would match every workload there differently',
     });
@@ -101,11 +120,12 @@ export const namespaceRelabel: Invariant = {
     "A namespace's labels decide whether ztgate protects it, whether its Pods get the sidecar, which exceptions cover it and which custom rules reach it, and some are its network identity; a relabelling that takes any of the first away switches off zero-trust checks for everything in the namespace, and one of protection.identityLabels moves all its workloads into another identity, so only protection.owners (or a break-glass group, recorded) may make it.",
   defaultMode: 'enforce',
   scope: 'everywhere',
-  appliesTo: isNamespaceUpdate,
+  appliesTo: isNamespaceWrite,
   check(ctx) {
-    if (!ctx.object || !ctx.oldObject) return [];
+    if (!ctx.object) return [];
     const name = asString(asObject(ctx.object['metadata'])?.['name']) ?? ctx.request.name ?? '';
-    const before = labelsOf(ctx.oldObject);
+    // A new namespace is measured against the namespace nobody labelled: only its name label.
+    const before = ctx.oldObject ? labelsOf(ctx.oldObject) : { [NAME_LABEL]: name };
     const after = labelsOf(ctx.object);
     const found = weakenings(ctx, name, before, after);
     if (found.length === 0) return [];
@@ -129,7 +149,7 @@ export const namespaceRelabel: Invariant = {
         path,
         summary: `user ${quoted(user.username)} ${action}`,
         why: `${weakening.why}; only protection.owners may do that`,
-        fix: `Keep the label as it was, or ask ${describeSubjects(owners)} to make the change`,
+        fix: `${ctx.oldObject ? 'Keep the label as it was' : 'Create the namespace without the label'}, or ask ${describeSubjects(owners)} to make the change`,
       };
     });
   },

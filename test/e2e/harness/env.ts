@@ -31,11 +31,15 @@ export const EXCLUDED_NAMESPACE = 'e2e-excluded';
 /** Protected, no mesh: the sentinel dry runs go here. */
 export const SENTINEL_NAMESPACE = 'e2e-sentinel';
 
+/** A namespace label the suite's config treats as network identity (protection.identityLabels). */
+export const TEAM_LABEL = 'e2e.ztgate.io/team';
+
 export const E2E_CONFIG = `# ztgate config of the e2e suite.
 invariants:
   ZT-POD-002: warn          # the warn-mode scenario: hostNetwork is admitted with a Warning
 protection:
   excludeNamespaces: [${EXCLUDED_NAMESPACE}]
+  identityLabels: [${TEAM_LABEL}]   # the namespace scenario: a network identity only owners set
 `;
 
 export const ZTGATE_SYSTEM = 'ztgate-system';

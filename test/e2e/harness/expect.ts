@@ -11,6 +11,8 @@ export const VALIDATING = NAMES.validatingWebhook;
 export const CALICO = NAMES.calicoWebhook;
 /** Namespace label changes (ZT-NS-001) in every namespace ztgate evaluates; fails closed. */
 export const NAMESPACES = NAMES.namespaceWebhook;
+/** Namespace creation (ZT-NS-001) in every namespace ztgate evaluates; fails open. */
+export const NEW_NAMESPACES = NAMES.newNamespaceWebhook;
 export const MUTATING = NAMES.mutatingWebhook;
 
 export function escapeRegExp(text: string): string {

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EXCLUDED_NAMESPACE, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
-import { assertAdmitted, CALICO, escapeRegExp, getObject, MUTATING, NAMESPACES, VALIDATING } from '../harness/expect.js';
+import { EXCLUDED_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
+import { assertAdmitted, CALICO, escapeRegExp, getObject, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
 import { failOpenValidatingWebhooks } from '../harness/registration.js';
 
@@ -70,6 +70,11 @@ export function failModeScenarios(env: () => E2E): void {
         const relabelled = await e.kubectl(['label', 'namespace', ns, 'e2e-while-down=yes'], { as: 'bob' });
         assert.notEqual(relabelled.code, 0, `a namespace label change must fail closed; ${denialOf(relabelled)}`);
         assert.ok(relabelled.stderr.includes(`failed calling webhook "${NAMESPACES}"`), `the API server's webhook error, naming ${NAMESPACES}; ${denialOf(relabelled)}`);
+        // Creating a namespace never waits for ztgate: its first labels go unjudged until ztgate is back.
+        const createdLogBefore = e.cluster.logs().apiserver.length;
+        const created = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e-created-while-down', labels: { [TEAM_LABEL]: 'payments' } } } });
+        assertAdmitted(created, 'a namespace created while ztgate is down, with an identity label');
+        assert.match(e.cluster.logs().apiserver.slice(createdLogBefore), new RegExp(`failing open ${escapeRegExp(NEW_NAMESPACES)}`), "the API server's log records the fail-open namespace creation");
 
         // Excluded by the config: a Pod ztgate would deny anywhere it protects (the default ServiceAccount).
         const excludedLogBefore = e.cluster.logs().apiserver.length;

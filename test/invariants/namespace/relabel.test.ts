@@ -190,6 +190,69 @@ const CASES: [string, Config, Labels, Labels, User, [string, string][]][] = [
   ['a label named like an Object.prototype member, unchanged', configWith({ protection: { identityLabels: ['constructor', 'toString'] } }), { constructor: 'a' }, { constructor: 'a' }, ALICE, []],
 ];
 
+/** A Namespace CREATE: measured against the same namespace with only the label the API server sets. */
+function creation(name: string, labels: Labels, user: User = ALICE): AdmissionRequest {
+  const request = relabel(name, {}, labels, user, { operation: 'CREATE' });
+  delete request.oldObject;
+  return request;
+}
+
+const OPT_OUT = configWith({ protection: { namespaceSelector: { matchExpressions: [{ key: 'stage', operator: 'NotIn', values: ['experimental'] }] } } });
+const BY_NAME = configWith({ protection: { namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: 'NotIn', values: ['shop'] }] } } });
+const REACH = configWith({ rules: [{ name: 'not-dev', match: { kinds: ['Pod'], namespaceSelector: { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] } }, validations: [{ expression: 'true' }] }] });
+
+/** [description, config, labels at creation, user, expected [path, summary] per finding] */
+const CREATIONS: [string, Config, Labels, User, [string, string][]][] = [
+  ['a namespace without labels', LABELLED, {}, ALICE, []],
+  ['a mesh namespace', configWith({}), MESH, ALICE, []],
+  ['a namespace that opts into protection', LABELLED, PROTECTED, ALICE, []],
+  [
+    'a namespace under an exception by label',
+    LABELLED,
+    { legacy: 'true' },
+    ALICE,
+    [['metadata.labels[legacy]', 'user "alice" creates namespace "shop" under exception "legacy-egress": adds label legacy as "true"']],
+  ],
+  [
+    'a namespace with an identity label',
+    LABELLED,
+    { team: 'payments' },
+    ALICE,
+    [['metadata.labels[team]', 'user "alice" gives new namespace "shop" a network identity: adds label team as "payments"']],
+  ],
+  ['a namespace with an identity label, by an owner', LABELLED, { team: 'payments' }, { username: 'carol', groups: [] }, []],
+  [
+    'a namespace that opts out of protection by label',
+    OPT_OUT,
+    { stage: 'experimental' },
+    ALICE,
+    [['metadata.labels[stage]', 'user "alice" creates namespace "shop" outside protection (protection.namespaceSelector does not select it): adds label stage as "experimental"']],
+  ],
+  ['a namespace the protection selector leaves out by its name (no label chosen)', BY_NAME, {}, ALICE, []],
+  [
+    'a namespace outside an enforcing rule’s reach by label',
+    REACH,
+    { env: 'dev' },
+    ALICE,
+    [['metadata.labels[env]', 'user "alice" creates namespace "shop" outside the reach of rule "not-dev": adds label env as "dev"']],
+  ],
+];
+
+describe('ZT-NS-001 on creation: labels that take a new namespace out of what an unlabelled one gets', () => {
+  for (const [description, config, labels, user, expected] of CREATIONS) {
+    test(`${description}: ${expected.length === 0 ? 'allowed' : 'denied'}`, () => {
+      const verdict = judge(creation('shop', labels, user), config);
+      assert.deepEqual(findingsOf(verdict, ID).map((finding) => [finding.path, finding.summary]), expected);
+      assert.equal(verdict.allowed, expected.length === 0);
+    });
+  }
+
+  test('the denial says to create the namespace without the label', () => {
+    const verdict = judge(creation('shop', { team: 'payments' }), LABELLED);
+    assert.match(denialLine(verdict.denials[0]!), /\. Create the namespace without the label, or ask user carol to make the change\.$/);
+  });
+});
+
 describe('ZT-NS-001 a namespace is relabelled out of what guards it only by protection owners', () => {
   for (const [description, config, before, after, user, expected] of CASES) {
     test(`${description}: ${expected.length === 0 ? 'allowed' : 'denied'}`, () => {
@@ -227,10 +290,7 @@ describe('ZT-NS-001 a namespace is relabelled out of what guards it only by prot
     assert.deepEqual(findingsOf(judge(status), ID), []);
   });
 
-  test('creating and deleting namespaces are not judged: neither takes an existing namespace out of anything', () => {
-    const created = relabel('shop', {}, {}, ALICE, { operation: 'CREATE' });
-    delete created.oldObject;
-    assert.deepEqual(findingsOf(judge(created), ID), []);
+  test('deleting a namespace is not judged', () => {
     const deleted = relabel('shop', MESH, MESH, ALICE, { operation: 'DELETE' });
     delete deleted.object;
     assert.deepEqual(findingsOf(judge(deleted), ID), []);
@@ -262,6 +322,7 @@ describe('ZT-NS-001 a namespace is relabelled out of what guards it only by prot
     assert.throws(() => configWith({ protection: { identityLabels: ['team '] } }), /protection\.identityLabels\[0\]: "team " is not a label key/);
     assert.throws(() => configWith({ protection: { identityLabels: ['a/b/c'] } }), /protection\.identityLabels\[0\]/);
     assert.throws(() => configWith({ protection: { identityLabels: 'team' } }), /protection\.identityLabels/);
+    assert.throws(() => configWith({ protection: { identityLabels: ['kubernetes.io/metadata.name'] } }), /the API server sets this label/);
   });
 
   test('protection.owners defaults to group ztgate:security-admins and is validated like the other subject lists', () => {
