@@ -98,5 +98,31 @@ export function auditScenarios(env: () => E2E): void {
       assert.deepEqual([...new Set(legacy.violations.map((v) => v.id))], ['ZT-POD-001']);
       assert.equal(find(strict.results, mesh, 'web').verdict, 'admitted');
     });
+
+    test('Tiers audited as a non-owner: one that break-glass placed ahead of the protected tier is a finding', async () => {
+      const e = env();
+      const early = { apiVersion: 'projectcalico.org/v3', kind: 'Tier', metadata: { name: 'e2e-early' }, spec: { order: 5 } };
+      const placed = await e.kubectl(['create', '-f', '-'], { input: early });
+      assertAdmitted(placed, 'the cluster admin (system:masters, break-glass) places a Tier at order 5');
+      try {
+        const tiers = await e.kubectl(['get', 'tiers.projectcalico.org', '-o', 'yaml']);
+        assert.equal(tiers.code, 0, denialOf(tiers));
+        const r = await ztgateCli(['check', '-f', '-', '--no-mutate', '--user', 'tier-audit', '-o', 'json'], tiers.stdout);
+        assert.equal(r.code, 1, r.stderr);
+        const results = (JSON.parse(r.stdout) as { results: Result[] }).results;
+        const verdicts = Object.fromEntries(results.map((result) => [result.name, result.verdict]));
+        assert.equal(verdicts['e2e-early'], 'denied', JSON.stringify(verdicts));
+        assert.deepEqual(
+          results.find((result) => result.name === 'e2e-early')?.violations.map((v) => v.message.split(';')[0]),
+          ['ZT-NET-003: user "tier-audit" creates tier "e2e-early" at order 5, ahead of protected tier "security" (order 100) but is not one of its owners (spec.order)'],
+        );
+        // The protected tier itself is a finding for a non-owner too; every other Tier runs after it.
+        for (const [name, verdict] of Object.entries(verdicts)) {
+          if (name !== 'e2e-early' && name !== 'security') assert.equal(verdict, 'admitted', `Tier ${name}`);
+        }
+      } finally {
+        assertAdmitted(await e.kubectl(['delete', 'tiers.projectcalico.org', 'e2e-early']), 'removing the Tier');
+      }
+    });
   });
 }
