@@ -79,6 +79,12 @@ describe('known gaps (pinned)', () => {
     assert.equal(outcome.response.allowed, false, 'with ztgate up, the same creation is refused (ZT-NS-001)');
   });
 
+  test('GAP: AdminNetworkPolicy and BaselineAdminNetworkPolicy are not sent to ztgate at all', () => {
+    const groups = validatingWebhooks().flatMap((webhook) => (webhook.rules as { apiGroups: string[] }[]).flatMap((rule) => rule.apiGroups));
+    assert.equal(groups.includes('policy.networking.k8s.io'), false, 'no webhook rule names the group, so no invariant or custom rule can see them');
+    assert.equal(groups.includes('*'), false);
+  });
+
   test('GAP: Services, Ingresses and Gateways are not judged by any built-in invariant', () => {
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
     assert.equal(allowed(service).allowed, true);
