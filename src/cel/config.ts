@@ -148,9 +148,35 @@ function parseMatch(node: ConfigNode): RuleMatch {
   return match;
 }
 
-/** One rule body (a config entry, or a ZeroTrustRule's spec) under an already-known name. */
+/** What a broken rule keeps: where it applies and how it fails, so it can fail there. */
+type RuleFrame = Pick<CompiledRule, 'mode' | 'failurePolicy' | 'match'>;
+
+function brokenRule(name: string, source: string, frame: RuleFrame, errors: RuleLoadError[]): CompiledRule {
+  const first = errors[0]!;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return {
+    name,
+    source,
+    ...frame,
+    params: toCelValue({}),
+    matchConditions: [],
+    variables: [],
+    validations: [],
+    auditAnnotations: [],
+    loadError: `${first.path}: ${first.message}${more}`,
+  };
+}
+
+/**
+ * One rule body (a config entry, or a ZeroTrustRule's spec) under an already-known name. A body with
+ * errors still yields a rule when its mode, failurePolicy and match could be read: a broken rule that
+ * fails by its policy where it applies, never one that silently stops applying.
+ */
 function parseRuleBody(body: ConfigNode, name: string, source: string, limits: RuleLimits): { rule?: CompiledRule; errors: RuleLoadError[] } {
   const parser = new RuleParser(name, source, limits);
+  const frame: Partial<RuleFrame> = {};
+  const broken = (errors: RuleLoadError[]): { rule?: CompiledRule; errors: RuleLoadError[] } =>
+    frame.mode && frame.failurePolicy && frame.match ? { rule: brokenRule(name, source, frame as RuleFrame, errors), errors } : { errors };
   try {
     const paramsNode = body.get('params');
     if (paramsNode.present) paramsNode.map();
@@ -158,12 +184,15 @@ function parseRuleBody(body: ConfigNode, name: string, source: string, limits: R
     const matchConditions = parser.named(body.get('matchConditions'), 'match condition', /^.+$/, () => new Set(), { role: 'a match condition', types: ['bool'] });
     const variables = parser.named(body.get('variables'), 'variable', IDENTIFIER, (defined) => new Set(defined));
     const allVariables = new Set(variables.map((variable) => variable.name));
+    frame.mode = body.get('mode').oneOf(RULE_MODES, 'enforce');
+    frame.failurePolicy = body.get('failurePolicy').oneOf(FAILURE_POLICIES, 'Fail');
+    frame.match = parseMatch(body.get('match'));
     const rule: CompiledRule = {
       name,
       source,
-      mode: body.get('mode').oneOf(RULE_MODES, 'enforce'),
-      failurePolicy: body.get('failurePolicy').oneOf(FAILURE_POLICIES, 'Fail'),
-      match: parseMatch(body.get('match')),
+      mode: frame.mode,
+      failurePolicy: frame.failurePolicy,
+      match: frame.match,
       params: toCelValue(paramsNode.present ? paramsNode.value : {}),
       matchConditions,
       variables,
@@ -175,10 +204,10 @@ function parseRuleBody(body: ConfigNode, name: string, source: string, limits: R
     if (rule.validations.length === 0 && rule.auditAnnotations.length === 0) {
       body.fail('a rule needs at least one validation or audit annotation');
     }
-    return parser.errors.length > 0 ? { errors: parser.errors } : { rule, errors: [] };
+    return parser.errors.length > 0 ? broken(parser.errors) : { rule, errors: [] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    return { errors: [...parser.errors, { rule: name, path: error.path, message: error.problem, source }] };
+    return broken([...parser.errors, { rule: name, path: error.path, message: error.problem, source }]);
   }
 }
 
@@ -221,8 +250,8 @@ export function parseLimits(node: ConfigNode): RuleLimits {
 
 /**
  * The config's `rules:` list. A broken rule becomes a load error naming the rule, the field and the
- * position inside the expression; the other rules still load. Only a `rules:` that is not a list, or
- * bad limits, make the whole config invalid.
+ * position inside the expression, and fails where it applies; the other rules still load. Only a
+ * `rules:` that is not a list, or bad limits, make the whole config invalid.
  */
 export function parseRules(node: ConfigNode, limitsNode: ConfigNode = new ConfigNode(undefined, 'ruleLimits')): RuleSet {
   const set = emptySet(parseLimits(limitsNode));

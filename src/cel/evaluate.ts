@@ -148,7 +148,8 @@ export function evaluateRules(ctx: CheckContext): RuleOutcome {
     try {
       for (const rule of matching) {
         const run = new RuleRun(rule, ruleBindings(inputs, rule), budget, out);
-        if (budget.exhausted) run.fail(`not evaluated: ${budget.exhausted.message}`);
+        if (rule.loadError !== undefined) run.fail(`the rule did not load: ${rule.loadError}`);
+        else if (budget.exhausted) run.fail(`not evaluated: ${budget.exhausted.message}`);
         else run.execute();
       }
     } finally {

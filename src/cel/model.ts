@@ -58,6 +58,12 @@ export interface CompiledRule {
   params: CelInput;
   matchConditions: NamedExpression[];
   variables: NamedExpression[];
+  /**
+   * Set when the rule did not load (`spec.validations[0].expression: line 1, ...`): its match and
+   * failurePolicy still stand, so the requests it matches fail by that policy, as a
+   * ValidatingAdmissionPolicy with a compile error does, instead of passing unjudged.
+   */
+  loadError?: string;
   validations: CompiledValidation[];
   auditAnnotations: CompiledAuditAnnotation[];
 }
@@ -76,7 +82,7 @@ export interface RuleLoadError {
 /** Compiled custom rules, under `rules:` in the config file or from ZeroTrustRule objects. */
 export interface RuleSet {
   rules: CompiledRule[];
-  /** Rules that failed to load: reported in /readyz and a metric, never silently dropped. */
+  /** Rules that failed to load: reported in /readyz and a metric; those with a readable match fail where they apply. */
   loadErrors: RuleLoadError[];
   limits: RuleLimits;
 }

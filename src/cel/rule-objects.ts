@@ -11,10 +11,13 @@ export function isRuleObject(value: unknown): boolean {
 /**
  * The config with ZeroTrustRule objects compiled and merged in: the server does this with the
  * cluster's objects, `ztgate check` with those in its input, so both judge with the same rules. A rule
- * of the config file keeps its name; an object that does not compile is left out and reported.
+ * of the config file keeps its name. An object that does not compile is reported; if it is `stored`
+ * (in the cluster already) it fails by its failurePolicy where it applies, and if it is about to be
+ * created it applies to nothing, since ZT-RULE-001 refuses it.
  */
-export function withRuleObjects(config: Config, objects: readonly unknown[]): { config: Config; loadErrors: RuleLoadError[] } {
+export function withRuleObjects(config: Config, objects: readonly unknown[], stored = true): { config: Config; loadErrors: RuleLoadError[] } {
   const compiled = compileRuleObjects([...objects], RULE_KIND, config.rules.limits);
+  if (!stored) compiled.rules = compiled.rules.filter((rule) => rule.loadError === undefined);
   const merged = Object.freeze({ ...config, rules: mergeRuleSets(config.rules, compiled) });
   return { config: merged, loadErrors: compiled.loadErrors };
 }

@@ -80,7 +80,8 @@ Examples:
       if (isNamespaceObject(object.value)) namespaces.add(object.value);
     }
     // As in the cluster: each ZeroTrustRule is judged itself (ZT-RULE-001) and judges the other objects.
-    const { config } = withRuleObjects(fileConfig, objects.map((object) => object.value).filter(isRuleObject));
+    // Read back from a cluster (--no-mutate), a broken one is stored there and fails where it applies.
+    const { config } = withRuleObjects(fileConfig, objects.map((object) => object.value).filter(isRuleObject), values['no-mutate']);
 
     const groups = [...new Set([...(values.group ?? []), 'system:authenticated'])];
     const progress = objects.length > PROGRESS_THRESHOLD && (io.stderr as NodeJS.WriteStream).isTTY === true;

@@ -11,6 +11,9 @@ const rule = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** The rules that loaded; a broken one stays in the set, marked, so that it fails by its failurePolicy. */
+const loaded = (rules: readonly { name: string; loadError?: string }[]): string[] => rules.filter((r) => r.loadError === undefined).map((r) => r.name);
+
 describe('bad rules are reported and the rest still loads', () => {
   test('load errors name the rule, the expression path and the position', () => {
     const config = configWithRules([
@@ -21,7 +24,15 @@ describe('bad rules are reported and the rest still loads', () => {
       rule('bad-syntax', { matchConditions: [{ name: 'pods', expression: "object.kind == 'Pod' &&" }] }),
       rule('good-b'),
     ]);
-    assert.deepEqual(config.rules.rules.map((r) => r.name), ['good-a', 'good-b']);
+    assert.deepEqual(loaded(config.rules.rules), ['good-a', 'good-b']);
+    assert.deepEqual(
+      config.rules.rules.filter((r) => r.loadError !== undefined).map((r) => [r.name, r.loadError]),
+      [
+        ['bad-function', "rules[1].validations[2].expression: line 1, column 21: undeclared reference to function 'lenght'"],
+        ['bad-syntax', 'rules[2].matchConditions[0].expression: line 1, column 22: syntax error: found & but expecting end of input'],
+      ],
+      'kept with their match and failurePolicy, and the first error',
+    );
     assert.deepEqual(config.rules.loadErrors, [
       {
         rule: 'bad-function',
@@ -95,7 +106,7 @@ describe('bad rules are reported and the rest still loads', () => {
   for (const c of CASES) {
     test(`${c.why} is a load error at ${c.path}`, () => {
       const config = configWithRules([c.rule, rule('survivor')]);
-      assert.deepEqual(config.rules.rules.map((r) => r.name), ['survivor']);
+      assert.deepEqual(loaded(config.rules.rules), ['survivor']);
       assert.equal(config.rules.loadErrors.length, 1, JSON.stringify(config.rules.loadErrors));
       const error = config.rules.loadErrors[0]!;
       assert.equal(error.rule, c.name ?? String(c.rule['name']));
@@ -192,7 +203,9 @@ describe('ZeroTrustRule objects', () => {
       ],
       'ZeroTrustRule',
     );
-    assert.deepEqual(set.rules.map((r) => r.name), ['fine']);
+    assert.deepEqual(loaded(set.rules), ['fine']);
+    // Its spec's match was read, so bad-cel fails where it applies; the others name no rule to keep.
+    assert.deepEqual(set.rules.map((r) => [r.name, r.loadError?.split(':')[0]]), [['bad-cel', 'spec.validations[0].expression'], ['fine', undefined]]);
     assert.deepEqual(
       set.loadErrors.map(({ rule: r, path, source }) => ({ rule: r, path, source })),
       [

@@ -219,3 +219,37 @@ describe('the request as CEL sees it', () => {
     assert.deepEqual(evaluateRules(contextFor(requestFor(deployment()), configWithRules([check('namespaceObject == null')]))).violations, []);
   });
 });
+
+describe('a rule that did not load fails where it applies, by its failurePolicy (as a ValidatingAdmissionPolicy does)', () => {
+  const broken = (extra: Record<string, unknown>) => rule('broken', { validations: [{ expression: 'objct.spec.replicas < 5' }], ...extra });
+  const evaluated = (rules: unknown[], object: JsonObject = deployment()) => {
+    const config = configWithRules(rules);
+    assert.equal(config.rules.loadErrors.length, 1, 'the error is reported as before');
+    return evaluateRules(contextFor(requestFor(object), config));
+  };
+
+  test('failurePolicy Fail (the default): a violation in the rule’s mode naming the load error', () => {
+    assert.deepEqual(
+      evaluated([broken({})]).violations.map((v) => `${v.mode} ${v.message}`),
+      ["enforce ZT-RULE broken: the rule did not load: rules[0].validations[0].expression: line 1, column 1: undeclared reference to 'objct' (did you mean 'object'?)"],
+    );
+    assert.deepEqual(evaluated([broken({ mode: 'warn' })]).violations.map((v) => v.mode), ['warn']);
+  });
+
+  test('failurePolicy Ignore: recorded, not denied', () => {
+    assert.deepEqual(evaluated([broken({ failurePolicy: 'Ignore' })]).violations.map((v) => [v.mode, v.message?.endsWith('(ignored: failurePolicy Ignore)')]), [['audit', true]]);
+  });
+
+  test('only where its match applies, and denied through decide', () => {
+    const pod: JsonObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { containers: [] } };
+    assert.deepEqual(evaluated([broken({})], pod).violations, []);
+    const config = configWithRules([broken({})]);
+    assert.equal(decide(requestFor(deployment()), facts(), config).allowed, false);
+  });
+
+  test('a rule whose match cannot be read is reported and applies nowhere: nothing says where it would', () => {
+    const config = configWithRules([{ name: 'no-match', validations: [{ expression: 'objct' }] }]);
+    assert.deepEqual(config.rules.rules, []);
+    assert.deepEqual(config.rules.loadErrors.map((e) => e.path), ['rules[0].match']);
+  });
+});

@@ -62,10 +62,10 @@ describe('ztgate check with ZeroTrustRules in its input', () => {
   const latest = 'apiVersion: v1\nkind: Pod\nmetadata: {name: latest, namespace: shop}\nspec:\n  serviceAccountName: web\n  containers: [{name: a, image: "registry.example.com/a:latest"}]\n';
 
   /** Checks the rule with `expression` and the Pod in one input; every run denies something (exit 1). */
-  async function checkWith(expression: string): Promise<Record<string, { verdict: string; violations: { id: string }[] }>> {
-    const result = await runCli(['check', '-f', '-', '-o', 'json'], `${rule(expression)}---\n${latest}`);
+  async function checkWith(expression: string, flags: string[] = []): Promise<Record<string, { verdict: string; violations: { id: string; message: string }[] }>> {
+    const result = await runCli(['check', '-f', '-', '-o', 'json', ...flags], `${rule(expression)}---\n${latest}`);
     assert.equal(result.code, 1, result.stderr);
-    const report = JSON.parse(result.stdout) as { results: { kind: string; verdict: string; violations: { id: string }[] }[] };
+    const report = JSON.parse(result.stdout) as { results: { kind: string; verdict: string; violations: { id: string; message: string }[] }[] };
     return Object.fromEntries(report.results.map((r) => [r.kind, r]));
   }
 
@@ -81,6 +81,13 @@ describe('ztgate check with ZeroTrustRules in its input', () => {
     assert.equal(byKind['ZeroTrustRule']!.verdict, 'denied');
     assert.deepEqual(byKind['ZeroTrustRule']!.violations.map((v) => v.id), ['ZT-RULE-001']);
     assert.equal(byKind['Pod']!.verdict, 'admitted', JSON.stringify(byKind['Pod']!.violations));
+  });
+
+  test('read back from a cluster (--no-mutate), a broken one is stored there, and fails where it applies', async () => {
+    const byKind = await checkWith("objct.spec.containers.all(c, !c.image.endsWith(':latest'))", ['--no-mutate']);
+    assert.equal(byKind['Pod']!.verdict, 'denied');
+    assert.deepEqual(byKind['Pod']!.violations.map((v) => v.id), ['rule:no-latest-tag']);
+    assert.match(byKind['Pod']!.violations[0]!.message, /ZT-RULE no-latest-tag: the rule did not load: spec\.validations\[0\]\.expression: line 1, column 1: undeclared reference to 'objct'/);
   });
 });
 

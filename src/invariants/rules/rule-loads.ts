@@ -11,15 +11,15 @@ function isRuleWrite(request: AdmissionRequest): boolean {
 
 /**
  * ZT-RULE-001. ztgate compiles the cluster's ZeroTrustRules when its watch delivers them; one that does
- * not compile is left out and reported in /readyz and the log, where its author may never look. Refusing
- * it at admission puts the error in front of the author, as the API server does for a
- * ValidatingAdmissionPolicy and Gatekeeper for a ConstraintTemplate.
+ * not compile fails every request it matches by its failurePolicy, and the error sits in /readyz and the
+ * log, where its author may never look. Refusing it at admission puts the error in front of the author,
+ * as the API server does for a ValidatingAdmissionPolicy and Gatekeeper for a ConstraintTemplate.
  */
 export const ruleLoads: Invariant = {
   id: 'ZT-RULE-001',
   title: 'ZeroTrustRules compile',
   rationale:
-    'A ZeroTrustRule that does not compile, or whose name a rule of the config file already takes, is left out when ztgate loads it, so the policy it states is silently not enforced; ztgate compiles it at admission and refuses it with the error.',
+    'A ZeroTrustRule that does not compile fails every request it matches by its failurePolicy instead of judging it, and one whose name a rule of the config file already takes is never enforced; ztgate compiles it at admission and refuses it with the error, so its author sees it.',
   defaultMode: 'enforce',
   scope: 'everywhere',
   appliesTo: isRuleWrite,
@@ -32,7 +32,7 @@ export const ruleLoads: Invariant = {
     const findings: Finding[] = compiled.loadErrors.map((error) => ({
       path: error.path,
       summary: `ZeroTrustRule "${name}" does not compile: ${error.message}`,
-      why: 'ztgate would leave the rule out, so what it states would not be enforced',
+      why: 'every request the rule matches would fail by its failurePolicy instead of being judged by what it states',
       fix: 'Correct the rule (docs/rules.md); `ztgate check -f` shows the same error offline',
     }));
     const shadowing = ctx.config.rules.rules.find((rule) => rule.name === name && rule.source === 'config');

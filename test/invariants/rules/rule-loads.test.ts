@@ -65,7 +65,7 @@ describe('ZT-RULE-001 ZeroTrustRules compile', () => {
     const verdict = review(rule('no-latest', { match: { kinds: ['Pod'] }, validations: [{ expression: 'objct.x' }] }));
     assert.equal(
       denialLine(verdict.denials[0]!),
-      "ZT-RULE-001: ZeroTrustRule \"no-latest\" does not compile: line 1, column 1: undeclared reference to 'objct' (did you mean 'object'?) (spec.validations[0].expression); ztgate would leave the rule out, so what it states would not be enforced. Correct the rule (docs/rules.md); `ztgate check -f` shows the same error offline.",
+      "ZT-RULE-001: ZeroTrustRule \"no-latest\" does not compile: line 1, column 1: undeclared reference to 'objct' (did you mean 'object'?) (spec.validations[0].expression); every request the rule matches would fail by its failurePolicy instead of being judged by what it states. Correct the rule (docs/rules.md); `ztgate check -f` shows the same error offline.",
     );
   });
 

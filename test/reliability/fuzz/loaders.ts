@@ -253,7 +253,10 @@ function loadRule(name: string, expression: string, limits: Record<string, numbe
   const ms = performance.now() - started;
   assert.ok(ms < PER_INPUT_LIMIT_MS, `${name}: loading took ${Math.round(ms)} ms`);
   assertPrototypesClean();
-  const loaded = set.rules.length === 1;
+  // A broken rule stays in the set, marked with its load error, so that it fails where it applies.
+  assert.equal(set.rules.length, 1, `${name}: the rule is kept, loaded or marked broken`);
+  const loaded = set.rules[0]!.loadError === undefined;
+  assert.equal(loaded, set.loadErrors.length === 0, `${name}: marked broken exactly when it has a load error`);
   if (!loaded) {
     assert.equal(set.loadErrors.length, 1, `${name}: exactly one load error`);
     assert.equal(set.loadErrors[0]!.path, 'rules[0].validations[0].expression', `${name}: the error names the expression`);
