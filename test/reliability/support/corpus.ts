@@ -77,4 +77,18 @@ export const REAL_REVIEWS: { name: string; review: JsonObject }[] = [
     review: reviewOf({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'shop' }, spec: { mtls: { mode: 'PERMISSIVE' } } }, { uid: 'pa-permissive' }),
   },
   { name: 'namespace', review: reviewOf({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'new-team', labels: { team: 'a' } } }, { uid: 'ns-create' }) },
+  {
+    // ZT-NS-001: the namespace names itself in the review, as the API server's does.
+    name: 'namespace leaving the mesh',
+    review: reviewOf(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mesh', labels: { 'kubernetes.io/metadata.name': 'mesh' } } },
+      {
+        uid: 'ns-relabel',
+        operation: 'UPDATE',
+        namespace: 'mesh',
+        userInfo: ALICE,
+        oldObject: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'mesh', labels: { 'kubernetes.io/metadata.name': 'mesh', 'istio-injection': 'enabled' } } },
+      },
+    ),
+  },
 ];
