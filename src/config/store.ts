@@ -2,6 +2,7 @@ import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { defaultConfig, parseConfigText } from './parse.js';
 import { ConfigError } from './reader.js';
 import type { Config } from './types.js';
+import type { RuleLoadError } from '../cel/model.js';
 
 export function loadConfigFile(path: string): Config {
   let text: string;
@@ -27,10 +28,18 @@ export interface ConfigStoreEvents {
   rejected?: (error: Error) => void;
 }
 
+/** Rule load errors of `next` that the config in force does not have already. */
+function newRuleErrors(current: Config, next: Config): RuleLoadError[] {
+  const known = new Set(current.rules.loadErrors.map((error) => `${error.rule}\u0000${error.path}\u0000${error.message}`));
+  return next.rules.loadErrors.filter((error) => !known.has(`${error.rule}\u0000${error.path}\u0000${error.message}`));
+}
+
 /**
  * Holds the config in force. Reviews read `current` once at their start, so a reload never changes a
- * review midway and no request is dropped. A new file that fails to load is rejected and the old config
- * stays. Mounted ConfigMaps change by symlink swap, which fs.watch misses: a poll backs the watch up.
+ * review midway and no request is dropped. A new file that fails to load, or brings a custom rule that
+ * does not, is rejected and the old config stays. (At startup there is no old config: a broken rule then
+ * fails where it applies.) Mounted ConfigMaps change by symlink swap, which fs.watch misses: a poll
+ * backs the watch up.
  */
 export class ConfigStore {
   private config: Config;
@@ -68,12 +77,21 @@ export class ConfigStore {
       return false;
     }
     this.lastText = text;
+    let next: Config;
     try {
-      this.config = parseConfigText(text, this.path);
+      next = parseConfigText(text, this.path);
     } catch (error) {
       this.events.rejected?.(error as Error);
       return false;
     }
+    const broken = newRuleErrors(this.config, next);
+    if (broken.length > 0) {
+      // A rule that does not load fails every request it matches; an edit should not switch that on.
+      const detail = broken.map((error) => `${error.path}: ${error.message}`).join('; ');
+      this.events.rejected?.(new ConfigError('', `${this.path}: a custom rule does not load (${detail}); keeping the config in force`));
+      return false;
+    }
+    this.config = next;
     this.events.applied?.(this.config);
     return true;
   }

@@ -103,6 +103,33 @@ describe('ConfigStore reloads', () => {
   });
 });
 
+describe('a reload that brings a custom rule that does not load', () => {
+  const rules = (expression: string, extra = '') =>
+    `${extra}rules:\n  - name: no-latest\n    match: {kinds: [Pod]}\n    validations:\n      - expression: "${expression}"\n`;
+  test('is rejected naming the rule’s field, and the config in force stays', () => {
+    withStoredConfig(rules("object.spec.containers.all(c, !c.image.endsWith(':latest'))"), (path, store, rejected) => {
+      writeFileSync(path, rules("objct.spec.containers.all(c, !c.image.endsWith(':latest'))", 'invariants: {ZT-POD-002: warn}\n'));
+      assert.equal(store.reload(), false);
+      assert.match(rejected[0]!.message, /a custom rule does not load \(rules\[0\]\.validations\[0\]\.expression: line 1, column 1: undeclared reference to 'objct'.*\); keeping the config in force/);
+      assert.deepEqual(store.current.rules.loadErrors, []);
+      assert.equal(store.current.modes['ZT-POD-002'], undefined, 'nothing of the rejected file applies');
+      writeFileSync(path, rules("object.spec.containers.all(c, !c.image.endsWith(':latest'))", 'invariants: {ZT-POD-002: warn}\n'));
+      assert.equal(store.reload(), true, 'the corrected file applies');
+      assert.equal(store.current.modes['ZT-POD-002'], 'warn');
+    });
+  });
+  test('at startup there is no config to keep: the broken rule loads as broken, and a reload may keep it while changing the rest', () => {
+    withStoredConfig(rules('objct'), (path, store, rejected) => {
+      assert.equal(store.current.rules.loadErrors.length, 1);
+      assert.equal(store.current.rules.rules[0]!.loadError?.startsWith('rules[0].validations[0].expression'), true);
+      writeFileSync(path, rules('objct', 'invariants: {ZT-POD-002: warn}\n'));
+      assert.equal(store.reload(), true, 'no new broken rule');
+      assert.deepEqual(rejected, []);
+      assert.equal(store.current.modes['ZT-POD-002'], 'warn');
+    });
+  });
+});
+
 describe('hostile config text', () => {
   test('an unresolved alias is a ConfigError, not a crash', () => {
     assert.throws(() => parseConfigText('invariants: *nothing\n', 'cfg.yaml'), (e: unknown) => e instanceof ConfigError && /cfg\.yaml: invalid YAML/.test(e.message));
