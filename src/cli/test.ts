@@ -77,6 +77,8 @@ async function runSuite(file: string, suite: TestSuite, stdin: NodeJS.ReadableSt
   const resources = await loadObjects(base, suite.resources, stdin);
   const oldResources = await loadObjects(base, suite.oldResources, stdin);
   for (const object of resources) if (isNamespaceObject(object)) namespaces.add(object);
+  // What the cluster has stored is the old object: an updated Namespace's facts are its labels before.
+  if (suite.operation !== 'CREATE') for (const object of oldResources) if (isNamespaceObject(object)) namespaces.add(object);
   const now = new Date();
   const outcomes: { name: string; failure?: string }[] = [];
   for (const testCase of suite.cases) {

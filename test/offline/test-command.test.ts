@@ -24,3 +24,9 @@ test('ztgate test on a directory without suites exits 2', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /no ztgate-test\.yaml under docs/);
 });
+
+test('ztgate test takes an updated Namespace’s facts from its stored (old) labels, as the server does', async () => {
+  const result = await runCli(['test', 'test/offline/fixtures/namespace-facts']);
+  assert.equal(result.code, 0, result.stdout);
+  assert.match(result.stdout, /^PASS namespace facts on update › Namespace legacy$/m);
+});
