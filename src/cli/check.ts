@@ -26,7 +26,8 @@ recursively, - for stdin; multi-document YAML, JSON, List kinds), runs the mutat
 validating path of the same core the server uses, and reports per object: admitted or denied, each
 violation (id, field path, message), warnings, and whether it would be mutated. ZeroTrustRules in the
 input apply to every object, as they would in the cluster, and are checked themselves (ZT-RULE-001):
-one that does not compile is denied and applies to nothing.
+one that does not compile is denied and applies to nothing (with --no-mutate it is taken as stored in
+the cluster, and fails by its failurePolicy wherever it applies).
 
 To audit what is already in a cluster, feed it \`kubectl get -o yaml\` output with --no-mutate (objects
 are judged as stored) and --namespaces with the cluster's Namespaces (docs/operations.md, "Auditing

@@ -8,8 +8,9 @@ import { ListWatchCache, type InformerTiming } from './list-watch.js';
 
 /**
  * ZeroTrustRule objects from the cluster, compiled once per change (never per review) and merged with
- * the config file's rules. A rule that fails to compile is reported like a bad config rule; the others
- * still apply. Until the first list is in, readiness says so: a replica that answered before it knew
+ * the config file's rules. A rule that fails to compile is reported like a bad config rule and fails
+ * where it applies by its failurePolicy; the others apply as written. Until the first list is in,
+ * readiness says so: a replica that answered before it knew
  * the cluster's rules would allow what they deny.
  */
 export class ClusterRuleSource {
