@@ -155,3 +155,15 @@ export function isStrictlyMasked(network: IpNetwork): boolean {
 export function isCatchAll(network: IpNetwork): boolean {
   return network.prefix === 0;
 }
+
+/** True when `address` lies inside `network`; an address of the other family never does. */
+export function networkContains(network: IpNetwork, address: { version: 4 | 6; bytes: number[] }): boolean {
+  if (network.version !== address.version) return false;
+  for (let i = 0; i < network.bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, network.prefix - i * 8));
+    if (keep === 0) return true;
+    const mask = (0xff << (8 - keep)) & 0xff;
+    if ((network.bytes[i]! & mask) !== (address.bytes[i]! & mask)) return false;
+  }
+  return true;
+}

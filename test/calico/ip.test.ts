@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCatchAll, isStrictlyMasked, parseNetwork } from '../../src/calico/ip.js';
+import { isCatchAll, isStrictlyMasked, networkContains, parseIp, parseNetwork } from '../../src/calico/ip.js';
 
 /** [text, version, prefix, strictly masked, catch-all] or [text, undefined] for text Go refuses. */
 const CASES: ([string, 4 | 6, number, boolean, boolean] | [string, undefined])[] = [
@@ -56,3 +56,31 @@ test('a bare address is refused where a prefix is required', () => {
   assert.equal(parseNetwork('1.2.3.4', false), undefined);
   assert.equal(parseNetwork('1.2.3.4/32', false)?.hasPrefix, true);
 });
+
+/** [network, address, contained] */
+const CONTAINS: [string, string, boolean][] = [
+  ['10.0.0.0/8', '10.255.1.2', true],
+  ['10.0.0.0/8', '11.0.0.0', false],
+  ['203.0.113.0/25', '203.0.113.127', true],
+  ['203.0.113.0/25', '203.0.113.128', false],
+  ['203.0.113.7', '203.0.113.7', true],
+  ['203.0.113.7', '203.0.113.6', false],
+  ['203.0.113.4/30', '203.0.113.7', true],
+  ['0.0.0.0/0', '198.51.100.1', true],
+  ['0.0.0.0/0', '2001:db8::1', false],
+  ['2001:db8::/32', '2001:db8:ffff::1', true],
+  ['2001:db8::/33', '2001:db8:8000::1', false],
+  ['2001:db8::/121', '2001:db8::7f', true],
+  ['2001:db8::/121', '2001:db8::80', false],
+  ['::/0', '::1', true],
+  ['10.0.0.0/8', '::ffff:10.0.0.1', false],
+];
+
+for (const [networkText, addressText, contained] of CONTAINS) {
+  test(`${networkText} ${contained ? 'contains' : 'does not contain'} ${addressText}`, () => {
+    const network = parseNetwork(networkText);
+    const address = parseIp(addressText);
+    assert.ok(network && address);
+    assert.equal(networkContains(network, address), contained);
+  });
+}
