@@ -1,6 +1,7 @@
 import type { ConfigNode } from '../config/reader.js';
 import { parseSubjects, SECURITY_ADMINS } from '../config/subjects.js';
 import type { Subjects } from '../config/types.js';
+import { isCatchAll, isStrictlyMasked, parseNetwork, type IpNetwork } from './ip.js';
 import { isDnsLabel } from './validate/names.js';
 
 export interface TierConfig {
@@ -28,6 +29,14 @@ export interface PolicyConfig {
   calicoServiceAccounts: string[];
   /** Istio's root namespace, where a PeerAuthentication is mesh-wide. */
   istioRootNamespace: string;
+  /** The addresses a Service may claim in spec.externalIPs (ZT-NET-008); none by default. */
+  allowedExternalIPs: AllowedNetwork[];
+}
+
+export interface AllowedNetwork {
+  /** As written in the config, for messages. */
+  text: string;
+  network: IpNetwork;
 }
 
 export const DEFAULT_TIERS: readonly TierConfig[] = [
@@ -46,12 +55,31 @@ export const DEFAULT_CALICO_SERVICE_ACCOUNTS: readonly string[] = [
  * config that parses can still switch a check off without anyone having meant to.
  */
 export function policyNotices(policy: PolicyConfig): string[] {
-  return policy.tiers
+  const notices = policy.tiers
     .filter((tier) => tier.protected && tier.order === undefined)
     .map(
       (tier) =>
         `protected tier "${tier.name}" has no order in policy.tiers, so a Tier placed ahead of it is not judged (ZT-NET-003); set order to its Tier's spec.order`,
     );
+  for (const { text, network } of policy.allowedExternalIPs.filter((allowed) => isCatchAll(allowed.network))) {
+    notices.push(`policy.allowedExternalIPs lists ${text}, so any Service may claim any IPv${network.version} address (ZT-NET-008); list only the ranges you route to the cluster`);
+  }
+  return notices;
+}
+
+/**
+ * CIDRs or single addresses. Host bits after the prefix are refused rather than masked, since
+ * `10.0.0.1/8` more likely means a typo than the whole of 10/8.
+ */
+function parseAllowedNetworks(node: ConfigNode): AllowedNetwork[] {
+  if (!node.present) return [];
+  return node.list().map((item) => {
+    const text = item.string();
+    const network = parseNetwork(text);
+    if (!network) return item.fail(`${JSON.stringify(text)} is not an IP address or CIDR`);
+    if (!isStrictlyMasked(network)) item.fail(`${JSON.stringify(text)} has bits set after its /${network.prefix} prefix; write the network address`);
+    return { text, network };
+  });
 }
 
 function parseTiers(node: ConfigNode): TierConfig[] {
@@ -75,7 +103,7 @@ function parseTiers(node: ConfigNode): TierConfig[] {
 }
 
 export function parsePolicyConfig(node: ConfigNode): PolicyConfig {
-  node.keys(['tiers', 'breakGlassGroups', 'calicoServiceAccounts', 'istioRootNamespace']);
+  node.keys(['tiers', 'breakGlassGroups', 'calicoServiceAccounts', 'istioRootNamespace', 'allowedExternalIPs']);
   const rootNode = node.get('istioRootNamespace');
   const istioRootNamespace = rootNode.string('istio-system');
   if (!isDnsLabel(istioRootNamespace)) rootNode.fail(`${JSON.stringify(istioRootNamespace)} is not a namespace name`);
@@ -84,5 +112,6 @@ export function parsePolicyConfig(node: ConfigNode): PolicyConfig {
     breakGlassGroups: node.get('breakGlassGroups').stringList(['system:masters']),
     calicoServiceAccounts: node.get('calicoServiceAccounts').stringList([...DEFAULT_CALICO_SERVICE_ACCOUNTS]),
     istioRootNamespace,
+    allowedExternalIPs: parseAllowedNetworks(node.get('allowedExternalIPs')),
   };
 }

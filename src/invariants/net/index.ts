@@ -6,6 +6,7 @@ import { calicoPolicyValidity } from './calico-validity.js';
 import { k8sNetworkPolicyPeers } from './k8s-network-policy.js';
 import { mtlsStaysStrict } from './mtls-strict.js';
 import { noAllowAllAuthorization } from './authz-allow-all.js';
+import { externalIPsAllowed } from './external-ips.js';
 
 /** Network and mesh policy invariants (ZT-NET-*), in id order. */
 export const netInvariants: readonly Invariant[] = [
@@ -16,4 +17,5 @@ export const netInvariants: readonly Invariant[] = [
   k8sNetworkPolicyPeers,
   mtlsStaysStrict,
   noAllowAllAuthorization,
+  externalIPsAllowed,
 ];
