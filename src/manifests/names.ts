@@ -20,6 +20,8 @@ export const NAMES = {
   namespaceWebhook: 'namespaces.ztgate.io',
   /** Namespace creation (ZT-NS-001), in every namespace but the exempt ones; fails open. */
   newNamespaceWebhook: 'new-namespaces.ztgate.io',
+  /** Services that add spec.externalIPs (ZT-NET-008), in every namespace but the exempt ones; fails closed. */
+  externalIPsWebhook: 'external-ips.ztgate.io',
   /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
   unprotectedWebhookPrefix: 'unprotected',
   mutatingWebhook: 'mutate.ztgate.io',

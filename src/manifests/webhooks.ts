@@ -81,6 +81,25 @@ export const NEW_NAMESPACE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], oper
 export const LABELS_CHANGED =
   'has(object.metadata.labels) != has(oldObject.metadata.labels) || (has(object.metadata.labels) && object.metadata.labels != oldObject.metadata.labels)';
 
+/**
+ * ZT-NET-008 runs in every evaluated namespace, so a Service that claims a new external address must
+ * reach a webhook that fails closed there too; every other Service write keeps the split above (fail
+ * open outside protection), so Services in unprotected namespaces still flow while ztgate is down.
+ * The same condition, negated, keeps those Services off validate.ztgate.io and the unprotected
+ * webhooks, so each request reaches exactly one webhook. As ZT-NET-008 does, an update counts only
+ * when it adds an address. Every term is guarded, since a matchCondition that errors takes the
+ * webhook's failurePolicy: `&&` stops at the resource check for every other kind, and DELETE never
+ * reaches it (Service rules list CREATE and UPDATE only).
+ */
+export const ADDS_EXTERNAL_IPS =
+  "request.resource.group == '' && request.resource.resource == 'services' && has(object.spec) && has(object.spec.externalIPs) && " +
+  'object.spec.externalIPs.exists(ip, oldObject == null || !has(oldObject.spec) || !has(oldObject.spec.externalIPs) || !(ip in oldObject.spec.externalIPs))';
+
+export const EXTERNAL_IPS_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: WRITE, resources: ['services'], scope: 'Namespaced' }];
+
+const SKIP_KUBELETS = { name: 'skip-kubelets', expression: NOT_A_NODE };
+const NOT_ADDING_EXTERNAL_IPS = [SKIP_KUBELETS, { name: 'not-adding-external-ips', expression: `!(${ADDS_EXTERNAL_IPS})` }];
+
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];
 
 function clientConfig(options: ManifestOptions, path: string): Record<string, unknown> {
@@ -97,7 +116,7 @@ function common(options: ManifestOptions, path: string, namespaceSelector: Names
     clientConfig: clientConfig(options, path),
     matchPolicy: 'Equivalent',
     namespaceSelector,
-    matchConditions: [{ name: 'skip-kubelets', expression: NOT_A_NODE }],
+    matchConditions: [SKIP_KUBELETS],
     // ztgate reads and decides; it writes nothing about the object it reviews, so dry-run requests work.
     sideEffects: 'None',
   };
@@ -129,7 +148,14 @@ export function unprotectedWebhookName(index: number): string {
 export function validatingWebhookConfiguration(options: ManifestOptions): KubeObject {
   const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
   return configuration('ValidatingWebhookConfiguration', options, PATHS.validate, [
-    { name: NAMES.validatingWebhook, namespaceSelector: protectedSelector(options), failurePolicy: 'Fail', ...validating, rules: PROTECTED_RULES },
+    {
+      name: NAMES.validatingWebhook,
+      namespaceSelector: protectedSelector(options),
+      failurePolicy: 'Fail',
+      ...validating,
+      rules: PROTECTED_RULES,
+      matchConditions: NOT_ADDING_EXTERNAL_IPS,
+    },
     { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...validating, rules: EVERYWHERE_RULES },
     // For a Namespace the selector reads its new labels: a namespace relabelled out of protection would
     // escape a webhook scoped to protected namespaces, so this one takes every evaluated namespace.
@@ -139,20 +165,27 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       failurePolicy: 'Fail',
       ...validating,
       rules: NAMESPACE_RULES,
-      matchConditions: [
-        { name: 'skip-kubelets', expression: NOT_A_NODE },
-        { name: 'labels-changed', expression: LABELS_CHANGED },
-      ],
+      matchConditions: [SKIP_KUBELETS, { name: 'labels-changed', expression: LABELS_CHANGED }],
     },
     { name: NAMES.newNamespaceWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Ignore', ...validating, rules: NEW_NAMESPACE_RULES },
-    // Outside protection only custom rules judge these, and ztgate itself fails open there on an internal
-    // error: a namespace the config leaves unprotected must keep working while ztgate is down.
+    {
+      name: NAMES.externalIPsWebhook,
+      namespaceSelector: evaluatedSelector(options),
+      failurePolicy: 'Fail',
+      ...validating,
+      rules: EXTERNAL_IPS_RULES,
+      matchConditions: [SKIP_KUBELETS, { name: 'adds-external-ips', expression: ADDS_EXTERNAL_IPS }],
+    },
+    // Outside protection only custom rules judge these (ZT-NET-008's Services go to external-ips.ztgate.io),
+    // and ztgate itself fails open there on an internal error: a namespace the config leaves unprotected
+    // must keep working while ztgate is down.
     ...unprotectedSelectors(options).map((namespaceSelector, index) => ({
       name: unprotectedWebhookName(index),
       namespaceSelector,
       failurePolicy: 'Ignore',
       ...validating,
       rules: PROTECTED_RULES,
+      matchConditions: NOT_ADDING_EXTERNAL_IPS,
     })),
   ]);
 }

@@ -13,7 +13,7 @@ import { generateCertificates } from '../../src/tls/dev-certs.js';
 import { parseLabelSelector, selectorMatches } from '../../src/util/label-selector.js';
 import { runCommand } from './io.js';
 import { REPO, findKubectl, kustomize } from './kubectl.js';
-import { covers, NAME_LABEL, reached, REVIEWED, selectsNamespace, webhookNamed, webhooksOf, type Obj } from './webhooks.js';
+import { conditionsHold, covers, NAME_LABEL, reached, REVIEWED, selectsNamespace, webhookNamed, webhooksOf, type Obj, type SentRequest } from './webhooks.js';
 
 const NAMESPACE = 'ztgate-system';
 const PROTECTED = ['kube-system', 'kube-public', 'kube-node-lease', NAMESPACE];
@@ -24,6 +24,22 @@ const CALICO = 'calico.ztgate.io';
 const MUTATE = 'mutate.ztgate.io';
 const NAMESPACES = 'namespaces.ztgate.io';
 const NEW_NAMESPACES = 'new-namespaces.ztgate.io';
+const EXTERNAL_IPS = 'external-ips.ztgate.io';
+
+function service(externalIPs?: string[]): Obj {
+  return { metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) } };
+}
+
+/** A request each webhook is there for, from a user with these groups. */
+function typicalRequest(webhook: string, groups: string[]): SentRequest {
+  if (webhook === NAMESPACES) {
+    const namespace = (zone: string) => ({ metadata: { name: 'shop', labels: { zone } } });
+    return { group: '', resource: 'namespaces', operation: 'UPDATE', namespace: 'shop', object: namespace('a'), oldObject: namespace('b'), groups };
+  }
+  if (webhook === NEW_NAMESPACES) return { group: '', resource: 'namespaces', operation: 'CREATE', namespace: 'shop', groups };
+  if (webhook === EXTERNAL_IPS) return { group: '', resource: 'services', operation: 'CREATE', namespace: 'shop', object: service(['203.0.113.9']), groups };
+  return { group: '', resource: 'pods', operation: 'CREATE', namespace: 'shop', groups };
+}
 
 /**
  * A config that narrows what ztgate judges in every way it can: one more system namespace, an excluded
@@ -185,9 +201,8 @@ describe('deploy/ rendered by kubectl kustomize', () => {
           const expressions = (webhook['matchConditions'] as Obj[]).map((condition) => condition['expression'] as string);
           assert.ok(expressions.includes("!('system:nodes' in request.userInfo.groups)"), webhook['name']);
           // All conditions must hold for the webhook to be called: evaluate them as the API server would,
-          // on an update that changes labels (the only kind namespaces.ztgate.io is sent).
-          const called = (groups: string[]) =>
-            expressions.every((expression) => run(expression, { request: celRequest(groups), ...namespaceUpdate({ zone: 'a' }, { zone: 'b' }) }) === true);
+          // on a request of the kind the webhook is there for.
+          const called = (groups: string[]) => conditionsHold(webhook, typicalRequest(webhook['name'], groups));
           assert.equal(called(['system:nodes', 'system:authenticated']), false, `${webhook['name']}: a kubelet is not sent`);
           assert.equal(called(['system:authenticated']), true, `${webhook['name']}: a user is sent`);
           assert.equal(called(['system:serviceaccounts', 'system:authenticated']), true, `${webhook['name']}: a controller is sent`);
@@ -233,7 +248,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         for (const { kind, webhook } of allWebhooks(pick())) {
           const name: string = webhook['name'];
           const expected =
-            name === VALIDATE || name === CALICO || name === NAMESPACES
+            name === VALIDATE || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS
               ? 'Fail'
               : name === MUTATE || name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)
                 ? 'Ignore'
@@ -246,14 +261,45 @@ describe('deploy/ rendered by kubectl kustomize', () => {
 
     test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout, namespace creation fails open; nothing is unprotected by default', () => {
       assert.equal(validating['metadata']['name'], 'ztgate');
-      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES]);
+      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS]);
       assert.equal(webhookNamed(validating, NEW_NAMESPACES)['failurePolicy'], 'Ignore', 'namespace creation never waits for ztgate');
-      for (const name of [VALIDATE, CALICO, NAMESPACES]) {
+      for (const name of [VALIDATE, CALICO, NAMESPACES, EXTERNAL_IPS]) {
         const webhook = webhookNamed(validating, name);
         assert.equal(webhook['failurePolicy'], 'Fail');
         assert.equal(webhook['timeoutSeconds'], 5);
         assert.deepEqual(webhook['clientConfig']['service'], { name: 'ztgate', namespace: NAMESPACE, path: '/validate', port: 443 });
       }
+    });
+
+    test('external-ips.ztgate.io is sent exactly the Service writes that add an external IP, and validate.ztgate.io everything else', () => {
+      const claims = webhookNamed(validating, EXTERNAL_IPS);
+      const validate = webhookNamed(validating, VALIDATE);
+      assert.deepEqual(
+        (claims['rules'] as Obj[]).map((rule) => [rule['apiGroups'], rule['resources'], rule['operations']]),
+        [[[''], ['services'], ['CREATE', 'UPDATE']]],
+        'Service writes only: not status, not DELETE',
+      );
+      /** [what, operation, object, oldObject, sent to external-ips.ztgate.io] */
+      const cases: [string, string, Obj, Obj | undefined, boolean][] = [
+        ['a Service without externalIPs', 'CREATE', service(), undefined, false],
+        ['a Service with an empty list', 'CREATE', service([]), undefined, false],
+        ['a Service with an external IP', 'CREATE', service(['203.0.113.9']), undefined, true],
+        ['an update that keeps the addresses', 'UPDATE', service(['203.0.113.9']), service(['203.0.113.9']), false],
+        ['an update that adds one', 'UPDATE', service(['203.0.113.9', '192.0.2.1']), service(['203.0.113.9']), true],
+        ['an update that removes one', 'UPDATE', service(['203.0.113.9']), service(['203.0.113.9', '192.0.2.1']), false],
+        ['an update that adds the first', 'UPDATE', service(['192.0.2.1']), service(), true],
+        ['an update that swaps one for another', 'UPDATE', service(['192.0.2.2']), service(['192.0.2.1']), true],
+      ];
+      for (const [what, operation, object, oldObject, sent] of cases) {
+        const request: SentRequest = { group: '', resource: 'services', operation, namespace: 'shop', object, oldObject: oldObject ?? null };
+        assert.equal(conditionsHold(claims, request), sent, `${EXTERNAL_IPS}: ${what}`);
+        assert.equal(conditionsHold(validate, request), !sent, `${VALIDATE}: ${what}`);
+      }
+      for (const resource of ['pods', 'deployments', 'networkpolicies']) {
+        const request: SentRequest = { group: '', resource, operation: 'CREATE', namespace: 'shop', object: service(['203.0.113.9']) };
+        assert.equal(conditionsHold(validate, request), true, `${VALIDATE}: a ${resource} write with a spec.externalIPs field is not a Service`);
+      }
+      assert.equal(conditionsHold(validate, { group: 'networking.k8s.io', resource: 'networkpolicies', operation: 'DELETE', namespace: 'shop', object: null }), true, 'a DELETE (no object) does not error');
     });
 
     test('manifests --config: an excluded namespace fails open for workloads, and closed for Calico policy (ZT-NET-003 runs everywhere)', () => {
@@ -268,6 +314,10 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         assert.deepEqual(policyOf(pods), ['Ignore'], `${namespace}: Pods reach ${pods.join(', ')}`);
         const tiered = reached(configuration, { group: 'projectcalico.org', resource: 'networkpolicies', operation: 'CREATE', namespace, labels });
         assert.deepEqual(tiered, [CALICO], `${namespace}: Calico NetworkPolicy`);
+        const services = reached(configuration, { group: '', resource: 'services', operation: 'CREATE', namespace, labels, object: service() });
+        assert.deepEqual(policyOf(services), ['Ignore'], `${namespace}: Services reach ${services.join(', ')}`);
+        const claiming = reached(configuration, { group: '', resource: 'services', operation: 'CREATE', namespace, labels, object: service(['203.0.113.9']) });
+        assert.deepEqual(claiming, [EXTERNAL_IPS], `${namespace}: a Service claiming an external IP (ZT-NET-008 runs everywhere)`);
       }
       const protectedPods = reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'shop', labels: { 'zero-trust': 'enabled', stage: 'prod' } });
       assert.deepEqual(protectedPods, [VALIDATE]);
@@ -488,7 +538,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     test('--config: the ConfigMap carries the file, and the webhooks its scope', async () => {
       assert.equal(one(narrow, 'ConfigMap')['data'][CONFIG_FILE], NARROW_CONFIG);
       const names = webhooksOf(one(narrow, 'ValidatingWebhookConfiguration')).map((webhook) => webhook['name']);
-      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
+      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
       const rest = (objects: Obj[]) => objects.filter((o) => !['ConfigMap', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o['kind']));
       assert.deepEqual(rest(narrow), rest(objects), 'nothing else changes');
     });

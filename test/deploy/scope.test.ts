@@ -11,17 +11,19 @@ import type { AdmissionRequest } from '../../src/admission/types.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
 import { isExemptNamespace, isProtectedNamespace } from '../../src/engine/scope.js';
+import { decide } from '../../src/engine/decide.js';
 import { INVARIANTS } from '../../src/invariants/registry.js';
 import { DEFAULT_NAMESPACE, NAMES } from '../../src/manifests/names.js';
 import { scopeOf } from '../../src/manifests/scope.js';
 import type { ManifestOptions } from '../../src/manifests/types.js';
 import {
   EVERYWHERE_RULES,
+  EXTERNAL_IPS_RULES,
   mutatingWebhookConfiguration,
   PROTECTED_RULES,
   validatingWebhookConfiguration,
 } from '../../src/manifests/webhooks.js';
-import { covers, NAME_LABEL, reached, REVIEWED, webhookNamed, type Obj } from './webhooks.js';
+import { conditionsHold, covers, NAME_LABEL, reached, REVIEWED, webhookNamed, type Obj } from './webhooks.js';
 
 const NAMESPACES = ['kube-system', 'kube-public', DEFAULT_NAMESPACE, 'calico-system', 'legacy', 'sandbox', 'shop', 'payments'];
 const KEYS = ['zero-trust', 'tier', 'team', NAME_LABEL];
@@ -88,6 +90,27 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
     );
   });
 
+  test('a Service that adds an external IP reaches external-ips.ztgate.io alone, wherever ztgate evaluates; one that does not, the split as any workload', () => {
+    const service = (externalIPs?: string[]) => ({ metadata: { name: 'web' }, spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) } });
+    fc.assert(
+      fc.property(configArb, namespaceArb, fc.constantFrom('CREATE', 'UPDATE'), (raw, namespace, operation) => {
+        const config = parseConfig({ ...raw, ztgateNamespace: DEFAULT_NAMESPACE }, 'property');
+        const { validating } = render(config);
+        const where = `${operation} in ${namespace.name} ${JSON.stringify(namespace.labels)}`;
+        const oldObject = operation === 'UPDATE' ? service(['192.0.2.1']) : null;
+        const claiming = reached(validating, { group: '', resource: 'services', operation, namespace: namespace.name, labels: namespace.labels, object: service(['192.0.2.1', '203.0.113.9']), oldObject });
+        const plain = reached(validating, { group: '', resource: 'services', operation, namespace: namespace.name, labels: namespace.labels, object: service(['192.0.2.1']), oldObject });
+        if (isExemptNamespace(namespace.name, config)) return assert.deepEqual([...claiming, ...plain], [], where);
+        assert.deepEqual(claiming, [NAMES.externalIPsWebhook], where);
+        const labels = { ...namespace.labels, [NAME_LABEL]: namespace.name };
+        if (operation === 'UPDATE' && isProtectedNamespace(namespace.name, labels, config)) assert.deepEqual(plain, [NAMES.validatingWebhook], where);
+        else if (operation === 'UPDATE') assert.match(plain.join(), /^unprotected-\d+\.ztgate\.io$/, where);
+        else assert.deepEqual(plain, [NAMES.externalIPsWebhook], `${where}: created with an address, so it adds one`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('the fail-closed webhooks fail closed, the unprotected ones fail open', () => {
     const config = parseConfig({ protection: { excludeNamespaces: ['legacy'], namespaceSelector: { matchLabels: { 'zero-trust': 'enabled' } } } }, 'table');
     const { validating } = render(config);
@@ -97,6 +120,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
       [NAMES.calicoWebhook]: 'Fail',
       [NAMES.namespaceWebhook]: 'Fail',
       [NAMES.newNamespaceWebhook]: 'Ignore',
+      [NAMES.externalIPsWebhook]: 'Fail',
       'unprotected-1.ztgate.io': 'Ignore',
       'unprotected-2.ztgate.io': 'Ignore',
     });
@@ -104,7 +128,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
 
   test('the default config renders no unprotected webhook: every evaluated namespace is protected', () => {
     const { validating } = render(parseConfig({}, 'default'));
-    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook, NAMES.newNamespaceWebhook]);
+    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook, NAMES.newNamespaceWebhook, NAMES.externalIPsWebhook]);
   });
 
   test('a Namespace update reaches namespaces.ztgate.io alone and a creation new-namespaces.ztgate.io alone, wherever ztgate evaluates, whatever the new labels; exempt ones nowhere', () => {
@@ -113,7 +137,8 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
         const config = parseConfig({ ...raw, ztgateNamespace: DEFAULT_NAMESPACE }, 'property');
         const { validating } = render(config);
         // For a Namespace the API server matches the selector against the object's own (new) labels.
-        const got = reached(validating, { group: '', resource: 'namespaces', operation: 'UPDATE', namespace: namespace.name, labels: namespace.labels });
+        const relabelled = { object: { metadata: { name: namespace.name, labels: namespace.labels } }, oldObject: { metadata: { name: namespace.name, labels: { ...namespace.labels, before: 'yes' } } } };
+        const got = reached(validating, { group: '', resource: 'namespaces', operation: 'UPDATE', namespace: namespace.name, labels: namespace.labels, ...relabelled });
         const where = `namespace ${namespace.name} relabelled to ${JSON.stringify(namespace.labels)}`;
         assert.deepEqual(got, isExemptNamespace(namespace.name, config) ? [] : [NAMES.namespaceWebhook], where);
         const created = reached(validating, { group: '', resource: 'namespaces', operation: 'CREATE', namespace: namespace.name, labels: namespace.labels });
@@ -174,8 +199,13 @@ describe('the split follows the invariants’ scope', () => {
         const judgedEverywhere = INVARIANTS.filter((invariant) => invariant.scope === 'everywhere' && invariant.appliesTo(request(r, operation))).map((i) => i.id);
         const onEverywhere = EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
         const onProtected = PROTECTED_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
+        // The Services ZT-NET-008 judges are carved out of the protected split by matchConditions (tested below).
+        const claimsCarvedOut = EXTERNAL_IPS_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
         assert.notEqual(onEverywhere, onProtected, `${operation}: in exactly one of PROTECTED_RULES and EVERYWHERE_RULES`);
-        if (judgedEverywhere.length > 0) assert.ok(onEverywhere, `${operation}: ${judgedEverywhere.join(', ')} run everywhere, so unprotected namespaces must not fail open for it`);
+        if (judgedEverywhere.length > 0) {
+          assert.ok(onEverywhere || claimsCarvedOut, `${operation}: ${judgedEverywhere.join(', ')} run everywhere, so unprotected namespaces must not fail open for it`);
+        }
+        if (claimsCarvedOut) assert.deepEqual(judgedEverywhere, ['ZT-NET-008'], `${operation}: only ZT-NET-008 is judged everywhere through external-ips.ztgate.io`);
       }
       // Fail-closed outside protection only where something judges it there.
       if (EVERYWHERE_RULES.some((rule) => r.operations.some((operation) => covers(rule, r.group, r.resource, operation)))) {
@@ -186,4 +216,34 @@ describe('the split follows the invariants’ scope', () => {
       }
     });
   }
+
+  test('external-ips.ztgate.io is sent a Service exactly when ZT-NET-008 would find an address in it', () => {
+    const { validating } = render(parseConfig({}, 'default'));
+    const webhook = webhookNamed(validating, NAMES.externalIPsWebhook);
+    const config = parseConfig({}, 'default');
+    const ipsArb = fc.option(fc.uniqueArray(fc.constantFrom('192.0.2.1', '192.0.2.2', '203.0.113.9', '2001:db8::1'), { maxLength: 3 }), { nil: undefined });
+    const service = (externalIPs: string[] | undefined) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) } });
+    fc.assert(
+      fc.property(fc.constantFrom('CREATE', 'UPDATE'), ipsArb, ipsArb, (operation, ips, oldIps) => {
+        const object = service(ips);
+        const oldObject = operation === 'UPDATE' ? service(oldIps) : undefined;
+        const request = {
+          uid: 'cross-check',
+          kind: { group: '', version: 'v1', kind: 'Service' },
+          resource: { group: '', version: 'v1', resource: 'services' },
+          namespace: 'shop',
+          name: 'web',
+          operation,
+          userInfo: { username: 'someone', groups: ['system:authenticated'] },
+          object,
+          ...(oldObject ? { oldObject } : {}),
+          dryRun: false,
+        } as AdmissionRequest;
+        const found = decide(request, { namespaceLabels: {}, now: new Date() }, config).violations.some((violation) => violation.invariantId === 'ZT-NET-008');
+        const sent = conditionsHold(webhook, { group: '', resource: 'services', operation, namespace: 'shop', object, oldObject: oldObject ?? null });
+        assert.equal(sent, found, `${operation} ${JSON.stringify(ips)} over ${JSON.stringify(oldIps)}`);
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

@@ -1,5 +1,6 @@
 /** Reading webhook configurations the way the API server does: which webhook a request reaches. */
 import assert from 'node:assert/strict';
+import { run, type CelInput } from '@bufbuild/cel';
 import { ConfigNode } from '../../src/config/reader.js';
 import { parseLabelSelector, selectorMatches } from '../../src/util/label-selector.js';
 
@@ -43,11 +44,49 @@ export function selectsNamespace(webhook: Obj, name: string, labels: Record<stri
   return selectorMatches(selector, { ...labels, [NAME_LABEL]: name });
 }
 
+/** JSON as CEL sees an unstructured object: maps for objects, lists for arrays. */
+export function celValue(value: unknown): CelInput {
+  if (Array.isArray(value)) return value.map(celValue);
+  if (value !== null && typeof value === 'object') return new Map(Object.entries(value).map(([key, item]) => [key, celValue(item)]));
+  return value as CelInput;
+}
+
+export interface SentRequest {
+  group: string;
+  resource: string;
+  operation: string;
+  namespace: string;
+  labels?: Record<string, string>;
+  /** The object and old object (JSON; null where the API server sends none). By default an empty spec, and no old object on CREATE. */
+  object?: unknown;
+  oldObject?: unknown;
+  groups?: string[];
+}
+
+/**
+ * A webhook's matchConditions, evaluated as the API server does: all must be true. One that errors
+ * would take the webhook's failurePolicy, which is never meant, so it fails the test instead.
+ */
+export function conditionsHold(webhook: Obj, request: SentRequest): boolean {
+  const empty = { metadata: { name: 'x' }, spec: {} };
+  const activation: Record<string, CelInput> = {
+    request: celValue({ resource: { group: request.group, resource: request.resource.split('/')[0] }, operation: request.operation, userInfo: { username: 'someone', groups: request.groups ?? ['system:authenticated'] } }),
+    object: celValue(request.object !== undefined ? request.object : request.operation === 'DELETE' ? null : empty),
+    oldObject: celValue(request.oldObject !== undefined ? request.oldObject : request.operation === 'CREATE' ? null : empty),
+  };
+  return ((webhook['matchConditions'] ?? []) as Obj[]).every(({ name, expression }) => {
+    const result = run(expression, activation);
+    assert.equal(typeof result, 'boolean', `${webhook['name']}: matchCondition ${name} evaluates to a bool, not ${String(result)}`);
+    return result === true;
+  });
+}
+
 /** The webhooks of a configuration that a request for this resource in this namespace reaches. */
-export function reached(configuration: Obj, request: { group: string; resource: string; operation: string; namespace: string; labels?: Record<string, string> }): string[] {
+export function reached(configuration: Obj, request: SentRequest): string[] {
   return webhooksOf(configuration)
     .filter((webhook) => (webhook['rules'] as Obj[]).some((rule) => covers(rule, request.group, request.resource, request.operation)))
     .filter((webhook) => selectsNamespace(webhook, request.namespace, request.labels))
+    .filter((webhook) => conditionsHold(webhook, request))
     .map((webhook) => String(webhook['name']));
 }
 
