@@ -22,6 +22,7 @@ import { registrationScenarios } from './scenarios/registration.js';
 import { reinvocationScenarios } from './scenarios/reinvocation.js';
 import { rotationScenarios } from './scenarios/rotation.js';
 import { scopeScenarios } from './scenarios/scope.js';
+import { serviceScenarios } from './scenarios/services.js';
 import { warnModeScenarios } from './scenarios/warn-mode.js';
 import { workloadDenialScenarios } from './scenarios/workload-denials.js';
 
@@ -64,6 +65,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   warnModeScenarios(env);
   customRuleScenarios(env);
   namespaceScenarios(env);
+  serviceScenarios(env);
   auditScenarios(env);
   reinvocationScenarios(env);
   failModeScenarios(env);

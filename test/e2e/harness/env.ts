@@ -34,12 +34,17 @@ export const SENTINEL_NAMESPACE = 'e2e-sentinel';
 /** A namespace label the suite's config treats as network identity (protection.identityLabels). */
 export const TEAM_LABEL = 'e2e.ztgate.io/team';
 
+/** policy.allowedExternalIPs in the suite's config (ZT-NET-008). */
+export const ALLOWED_EXTERNAL_IPS = '198.51.100.0/24';
+
 export const E2E_CONFIG = `# ztgate config of the e2e suite.
 invariants:
   ZT-POD-002: warn          # the warn-mode scenario: hostNetwork is admitted with a Warning
 protection:
   excludeNamespaces: [${EXCLUDED_NAMESPACE}]
   identityLabels: [${TEAM_LABEL}]   # the namespace scenario: a network identity only owners set
+policy:
+  allowedExternalIPs: [${ALLOWED_EXTERNAL_IPS}]   # the Services scenario: the one range a Service may claim
 `;
 
 export const ZTGATE_SYSTEM = 'ztgate-system';

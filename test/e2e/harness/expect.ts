@@ -13,6 +13,8 @@ export const CALICO = NAMES.calicoWebhook;
 export const NAMESPACES = NAMES.namespaceWebhook;
 /** Namespace creation (ZT-NS-001) in every namespace ztgate evaluates; fails open. */
 export const NEW_NAMESPACES = NAMES.newNamespaceWebhook;
+/** Fail-closed, every evaluated namespace: Service writes that add spec.externalIPs (ZT-NET-008). */
+export const EXTERNAL_IPS = NAMES.externalIPsWebhook;
 export const MUTATING = NAMES.mutatingWebhook;
 
 export function escapeRegExp(text: string): string {

@@ -3,14 +3,16 @@
  * fails open, and what the configurations exclude keeps working: the system namespaces and ztgate's own
  * (never sent), and a namespace the config excludes from protection (sent to a fail-open webhook only),
  * where Calico policy still fails closed because tier ownership holds everywhere. A restart on the same
- * URL brings everything back without touching the registration.
+ * URL brings everything back without touching the registration. A Service claiming an external IP
+ * fails closed there too (ZT-NET-008 holds everywhere), while other Services flow.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EXCLUDED_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
-import { assertAdmitted, CALICO, escapeRegExp, getObject, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
+import { assertAdmitted, CALICO, escapeRegExp, EXTERNAL_IPS, getObject, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
 import { failOpenValidatingWebhooks } from '../harness/registration.js';
+import { service } from './services.js';
 
 /** A policy in the protected tier, by its owner: admitted whenever ztgate answers. */
 function tierPolicy(name: string, namespace: string): Json {
@@ -39,7 +41,7 @@ async function registrationVersions(e: E2E): Promise<unknown[]> {
 
 export function failModeScenarios(env: () => E2E): void {
   describe('fail modes', () => {
-    test('ztgate stopped: protected namespaces fail closed, mutation fails open, excluded namespaces work (Calico policy aside); a restart restores it all', async (t) => {
+    test('ztgate stopped: protected namespaces fail closed, mutation fails open, excluded namespaces work (Calico policy and Services claiming addresses aside); a restart restores it all', async (t) => {
       const e = env();
       const ns = await e.namespace('down', { serviceAccounts: ['web'] });
       const mesh = await e.namespace('down-mesh', { mesh: true, serviceAccounts: ['web'] });
@@ -89,6 +91,11 @@ export function failModeScenarios(env: () => E2E): void {
         assert.notEqual(tiered.code, 0, `Calico policy in ${EXCLUDED_NAMESPACE} must fail closed; ${denialOf(tiered)}`);
         assert.ok(tiered.stderr.includes(`failed calling webhook "${CALICO}"`), `the API server's webhook error, naming ${CALICO}; ${denialOf(tiered)}`);
         assert.equal(await getObject(e, ['networkpolicies.projectcalico.org', 'security.while-down', '-n', EXCLUDED_NAMESPACE]), undefined);
+        // ...nor is a Service's claim on an address (ZT-NET-008), even one the config allows; other Services flow.
+        assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: service('plain-while-down', EXCLUDED_NAMESPACE) }), `a Service in ${EXCLUDED_NAMESPACE} while ztgate is down`);
+        const claiming = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: service('claim-while-down', EXCLUDED_NAMESPACE, ['198.51.100.9']) });
+        assert.notEqual(claiming.code, 0, `a Service claiming an external IP must fail closed; ${denialOf(claiming)}`);
+        assert.ok(claiming.stderr.includes(`failed calling webhook "${EXTERNAL_IPS}"`), `the API server's webhook error, naming ${EXTERNAL_IPS}; ${denialOf(claiming)}`);
       } finally {
         if (!e.ztgate.running) await e.ztgate.start();
       }
@@ -101,6 +108,7 @@ export function failModeScenarios(env: () => E2E): void {
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: pod('while-down', ns, { serviceAccountName: 'web' }) }), 'the refused Pod, again');
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'alice', input: tierPolicy('security.while-down', EXCLUDED_NAMESPACE) }), 'the refused Calico policy, again');
       assertAdmitted(await e.kubectl(['label', 'namespace', ns, 'e2e-while-down=yes'], { as: 'bob' }), 'the refused namespace label, again');
+      assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: service('claim-while-down', EXCLUDED_NAMESPACE, ['198.51.100.9']) }), 'the refused Service, again (an allowed address)');
       assert.deepEqual(await registrationVersions(e), registered, 'the webhook configurations were not touched');
     });
   });
