@@ -85,8 +85,16 @@ describe('known gaps (pinned)', () => {
     assert.equal(groups.includes('*'), false);
   });
 
-  test('GAP: Services, Ingresses and Gateways are not judged by any built-in invariant', () => {
+  test("GAP: Services exposing a workload, Ingresses and Gateways are not judged by any built-in invariant (only a Service's externalIPs are)", () => {
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
     assert.equal(allowed(service).allowed, true);
+    const nodePort = { ...service, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } };
+    assert.equal(allowed(nodePort).allowed, true);
+  });
+
+  test("GAP: a Service's status (services/status, where load balancer controllers write their addresses) is not sent to ztgate", () => {
+    const resources = validatingWebhooks().flatMap((webhook) => (webhook.rules as { resources: string[] }[]).flatMap((rule) => rule.resources));
+    assert.equal(resources.includes('services/status') || resources.includes('services/*') || resources.includes('*/status'), false);
+    assert.ok(resources.includes('services'), 'the Service itself is (ZT-NET-008)');
   });
 });
