@@ -7,7 +7,8 @@ test('ztgate test passes the example suite', async () => {
   assert.equal(result.code, 0, result.stdout);
   assert.match(result.stdout, /^PASS payments baseline › Pod payments\/ledger-migrate$/m);
   assert.match(result.stdout, /^PASS namespace labels › Namespace legacy$/m);
-  assert.match(result.stdout, /ztgate test: 2 suites, 11 cases passed, 0 failed/);
+  assert.match(result.stdout, /^PASS external IPs › Service shop\/payments-api$/m);
+  assert.match(result.stdout, /ztgate test: 3 suites, 14 cases passed, 0 failed/);
 });
 
 test('ztgate test reports each failing expectation and exits 1', async () => {

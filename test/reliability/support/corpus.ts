@@ -91,4 +91,16 @@ export const REAL_REVIEWS: { name: string; review: JsonObject }[] = [
       },
     ),
   },
+  {
+    // ZT-NET-008: an update that adds an address to one the Service held, so both lists are fuzzed.
+    name: 'service adding an external IP',
+    review: reviewOf(
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge', namespace: 'shop' }, spec: { ports: [{ port: 80 }], externalIPs: ['192.0.2.1', '203.0.113.9'] } },
+      {
+        uid: 'svc-external-ip',
+        operation: 'UPDATE',
+        oldObject: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge', namespace: 'shop' }, spec: { ports: [{ port: 80 }], externalIPs: ['192.0.2.1'] } },
+      },
+    ),
+  },
 ];
