@@ -74,6 +74,7 @@ const SELECTOR_FIELDS: Partial<Record<PolicyFamily, readonly string[]>> = {
   'peer-authentication': ['selector'],
   'authorization-policy': ['selector', 'targetRef', 'targetRefs'],
   'destination-rule': ['workloadSelector'],
+  'mesh-extension': ['workloadSelector', 'selector', 'targetRef', 'targetRefs'],
 };
 
 function change(from: JsonValue | undefined, to: JsonValue | undefined): ValueChange {

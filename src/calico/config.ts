@@ -29,6 +29,8 @@ export interface PolicyConfig {
   calicoServiceAccounts: string[];
   /** Istio's root namespace, where a PeerAuthentication is mesh-wide. */
   istioRootNamespace: string;
+  /** Who may create, change or delete EnvoyFilters and WasmPlugins (ZT-NET-009). */
+  meshExtensionOwners: Subjects;
   /** The addresses a Service may claim in spec.externalIPs (ZT-NET-008); none by default. */
   allowedExternalIPs: AllowedNetwork[];
 }
@@ -103,7 +105,7 @@ function parseTiers(node: ConfigNode): TierConfig[] {
 }
 
 export function parsePolicyConfig(node: ConfigNode): PolicyConfig {
-  node.keys(['tiers', 'breakGlassGroups', 'calicoServiceAccounts', 'istioRootNamespace', 'allowedExternalIPs']);
+  node.keys(['tiers', 'breakGlassGroups', 'calicoServiceAccounts', 'istioRootNamespace', 'allowedExternalIPs', 'meshExtensionOwners']);
   const rootNode = node.get('istioRootNamespace');
   const istioRootNamespace = rootNode.string('istio-system');
   if (!isDnsLabel(istioRootNamespace)) rootNode.fail(`${JSON.stringify(istioRootNamespace)} is not a namespace name`);
@@ -113,5 +115,6 @@ export function parsePolicyConfig(node: ConfigNode): PolicyConfig {
     calicoServiceAccounts: node.get('calicoServiceAccounts').stringList([...DEFAULT_CALICO_SERVICE_ACCOUNTS]),
     istioRootNamespace,
     allowedExternalIPs: parseAllowedNetworks(node.get('allowedExternalIPs')),
+    meshExtensionOwners: parseSubjects(node.get('meshExtensionOwners'), [SECURITY_ADMINS]),
   };
 }

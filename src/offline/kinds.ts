@@ -48,6 +48,8 @@ const KINDS: Record<string, ResourceInfo> = {
   'networking.istio.io/Gateway': { resource: 'gateways', namespaced: true },
   'networking.istio.io/ServiceEntry': { resource: 'serviceentries', namespaced: true },
   'networking.istio.io/Sidecar': { resource: 'sidecars', namespaced: true },
+  'networking.istio.io/EnvoyFilter': { resource: 'envoyfilters', namespaced: true },
+  'extensions.istio.io/WasmPlugin': { resource: 'wasmplugins', namespaced: true },
   'ztgate.io/ZeroTrustRule': { resource: 'zerotrustrules', namespaced: false },
   'apiextensions.k8s.io/CustomResourceDefinition': { resource: 'customresourcedefinitions', namespaced: false },
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': { resource: 'validatingwebhookconfigurations', namespaced: false },

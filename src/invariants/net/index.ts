@@ -7,6 +7,7 @@ import { k8sNetworkPolicyPeers } from './k8s-network-policy.js';
 import { mtlsStaysStrict } from './mtls-strict.js';
 import { noAllowAllAuthorization } from './authz-allow-all.js';
 import { externalIPsAllowed } from './external-ips.js';
+import { meshExtensionOwnership } from './mesh-extensions.js';
 
 /** Network and mesh policy invariants (ZT-NET-*), in id order. */
 export const netInvariants: readonly Invariant[] = [
@@ -18,4 +19,5 @@ export const netInvariants: readonly Invariant[] = [
   mtlsStaysStrict,
   noAllowAllAuthorization,
   externalIPsAllowed,
+  meshExtensionOwnership,
 ];

@@ -9,7 +9,8 @@ export type PolicyFamily =
   | 'k8s-network-policy'
   | 'peer-authentication'
   | 'authorization-policy'
-  | 'destination-rule';
+  | 'destination-rule'
+  | 'mesh-extension';
 
 export interface PolicyKind {
   family: PolicyFamily;
@@ -39,7 +40,9 @@ const OTHER_KINDS: Record<string, { versions: readonly string[]; kinds: Partial<
     versions: ['v1', 'v1beta1'],
     kinds: { PeerAuthentication: 'peer-authentication', AuthorizationPolicy: 'authorization-policy' },
   },
-  'networking.istio.io': { versions: ['v1', 'v1beta1', 'v1alpha3'], kinds: { DestinationRule: 'destination-rule' } },
+  // EnvoyFilter is served as v1alpha3 and WasmPlugin as v1alpha1 today; a later version of either is still one.
+  'networking.istio.io': { versions: ['v1', 'v1beta1', 'v1alpha3'], kinds: { DestinationRule: 'destination-rule', EnvoyFilter: 'mesh-extension' } },
+  'extensions.istio.io': { versions: ['v1alpha1', 'v1beta1', 'v1'], kinds: { WasmPlugin: 'mesh-extension' } },
 };
 
 export function policyKindOf(gvk: GroupVersionKind): PolicyKind | undefined {

@@ -6,10 +6,10 @@ import { netInvariants } from '../../../src/invariants/net/index.js';
 import { invariantById } from '../../../src/invariants/registry.js';
 import { review } from './support.js';
 
-test('ZT-NET-001..008 are registered in id order', () => {
+test('ZT-NET-001..009 are registered in id order', () => {
   assert.deepEqual(
     netInvariants.map((invariant) => invariant.id),
-    ['ZT-NET-001', 'ZT-NET-002', 'ZT-NET-003', 'ZT-NET-004', 'ZT-NET-005', 'ZT-NET-006', 'ZT-NET-007', 'ZT-NET-008'],
+    ['ZT-NET-001', 'ZT-NET-002', 'ZT-NET-003', 'ZT-NET-004', 'ZT-NET-005', 'ZT-NET-006', 'ZT-NET-007', 'ZT-NET-008', 'ZT-NET-009'],
   );
   for (const invariant of netInvariants) assert.equal(invariantById(invariant.id), invariant);
 });
@@ -25,6 +25,7 @@ test('ZT-NET-002 warns by default, the others enforce', () => {
     'ZT-NET-006': 'enforce',
     'ZT-NET-007': 'enforce',
     'ZT-NET-008': 'enforce',
+    'ZT-NET-009': 'enforce',
   });
 });
 
