@@ -51,7 +51,8 @@ export const PROTECTED_RULES = [
   { apiGroups: ['batch'], apiVersions: ['v1'], operations: WRITE, resources: ['jobs', 'cronjobs'], scope: 'Namespaced' },
   { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: WRITE_DELETE, resources: ['networkpolicies'], scope: 'Namespaced' },
   { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
-  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules'], scope: 'Namespaced' },
+  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules', 'envoyfilters'], scope: 'Namespaced' },
+  { apiGroups: ['extensions.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['wasmplugins'], scope: 'Namespaced' },
 ];
 
 export const EVERYWHERE_RULES = [

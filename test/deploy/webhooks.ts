@@ -134,5 +134,7 @@ export const REVIEWED: Reviewed[] = [
   { group: 'security.istio.io', version: 'v1', resource: 'peerauthentications', kind: 'PeerAuthentication', operations: WRITE_DELETE },
   { group: 'security.istio.io', version: 'v1', resource: 'authorizationpolicies', kind: 'AuthorizationPolicy', operations: WRITE_DELETE },
   { group: 'networking.istio.io', version: 'v1', resource: 'destinationrules', kind: 'DestinationRule', operations: WRITE_DELETE },
+  { group: 'networking.istio.io', version: 'v1alpha3', resource: 'envoyfilters', kind: 'EnvoyFilter', operations: WRITE_DELETE },
+  { group: 'extensions.istio.io', version: 'v1alpha1', resource: 'wasmplugins', kind: 'WasmPlugin', operations: WRITE_DELETE },
   { group: 'ztgate.io', version: 'v1alpha1', resource: 'zerotrustrules', kind: 'ZeroTrustRule', operations: WRITE, cluster: true },
 ];
