@@ -1,7 +1,8 @@
-/** Istio security policy in a protected namespace, written by a developer. */
+/** Istio security policy and mesh extensions in a protected namespace, written by a developer. */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { E2E } from '../harness/env.js';
-import { assertAdmitted, assertDenied } from '../harness/expect.js';
+import { assertAdmitted, assertDenied, getObject } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
 
 function peerAuthentication(name: string, ns: string, mode: string): Json {
@@ -17,8 +18,48 @@ function authorizationPolicy(name: string, ns: string, rules: Json[]): Json {
   };
 }
 
+/** Removes the inbound RBAC filter of the selected workloads: AuthorizationPolicy no longer applies to them. */
+function dropAuthorization(name: string, ns: string): Json {
+  return {
+    apiVersion: 'networking.istio.io/v1alpha3',
+    kind: 'EnvoyFilter',
+    metadata: { name, namespace: ns },
+    spec: {
+      workloadSelector: { labels: { app: 'api' } },
+      configPatches: [
+        {
+          applyTo: 'HTTP_FILTER',
+          match: { context: 'SIDECAR_INBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.rbac' } } } } },
+          patch: { operation: 'REMOVE' },
+        },
+      ],
+    },
+  };
+}
+
 export function istioScenarios(env: () => E2E): void {
   describe('Istio policy in a protected namespace', () => {
+    test('only a mesh extension owner writes EnvoyFilters and WasmPlugins (ZT-NET-009)', async () => {
+      const e = env();
+      const ns = await e.namespace('extensions');
+      const wasm = { apiVersion: 'extensions.istio.io/v1alpha1', kind: 'WasmPlugin', metadata: { name: 'headers', namespace: ns }, spec: { selector: { matchLabels: { app: 'api' } }, url: 'oci://registry.example.com/headers:1.0' } };
+      for (const dryRun of [['--dry-run=server'], []]) {
+        const filter = await e.kubectl(['create', ...dryRun, '-f', '-'], { as: 'bob', input: dropAuthorization('drop-rbac', ns) });
+        assertDenied(filter, `bob's EnvoyFilter ${dryRun.join(' ')}`, ['ZT-NET-009: user "bob" creates EnvoyFilter "drop-rbac" but is not one of policy.meshExtensionOwners']);
+      }
+      assertDenied(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: wasm }), "bob's WasmPlugin", ['ZT-NET-009: user "bob" creates WasmPlugin "headers"']);
+      assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'alice', input: dropAuthorization('drop-rbac', ns) }), 'alice (ztgate:security-admins) creates the EnvoyFilter');
+      assertAdmitted(await e.kubectl(['label', 'envoyfilter', 'drop-rbac', '-n', ns, 'reviewed=yes'], { as: 'bob' }), 'bob labels it: the spec is unchanged');
+      // The query docs/operations.md gives before an upgrade, to find who wrote the existing ones.
+      const columns = 'custom-columns=NS:.metadata.namespace,NAME:.metadata.name,MANAGER:.metadata.managedFields[0].manager';
+      const listed = await e.kubectl(['get', 'envoyfilters,wasmplugins', '-A', '-o', columns]);
+      assertAdmitted(listed, 'listing mesh extensions with their managers');
+      assert.match(listed.stdout, new RegExp(`^${ns}\\s+drop-rbac\\s+kubectl`, 'm'), listed.stdout);
+      assertDenied(await e.kubectl(['delete', 'envoyfilter', 'drop-rbac', '-n', ns], { as: 'bob' }), 'bob deletes it', ['ZT-NET-009: user "bob" deletes EnvoyFilter "drop-rbac"']);
+      assert.ok(await getObject(e, ['envoyfilter', 'drop-rbac', '-n', ns]), 'the EnvoyFilter stays');
+      assertAdmitted(await e.kubectl(['delete', 'envoyfilter', 'drop-rbac', '-n', ns], { as: 'alice' }), 'alice deletes it');
+    });
+
     test('PeerAuthentication PERMISSIVE is rejected; STRICT is admitted', async () => {
       const e = env();
       const ns = await e.namespace('istio');
