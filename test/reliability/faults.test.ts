@@ -11,6 +11,8 @@ import { Agent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'node:tls';
+import type { GroupVersionKind } from '../../src/admission/types.js';
+import { policyKindOf } from '../../src/invariants/net/kinds.js';
 import { generateCertificates } from '../../src/tls/dev-certs.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../src/tls/pki.js';
 import type { JsonObject } from '../../src/util/json.js';
@@ -179,7 +181,8 @@ function reviewFor(n: number): { body: string; sent: Sent } {
   const request = review['request'] as JsonObject;
   const uid = `load-${n}`;
   request['uid'] = uid;
-  const policy = (request['kind'] as JsonObject)['group'] === 'projectcalico.org' || (request['kind'] as JsonObject)['kind'] === 'NetworkPolicy' || (request['kind'] as JsonObject)['kind'] === 'PeerAuthentication';
+  // Whatever ztgate audits as a policy change: Calico, Kubernetes and Istio policy, mesh extensions.
+  const policy = policyKindOf(request['kind'] as unknown as GroupVersionKind) !== undefined;
   const dryRun = policy && n % 3 === 0;
   request['dryRun'] = dryRun;
   const path = policy || n % 2 === 0 ? '/validate' : '/mutate';

@@ -92,6 +92,19 @@ export const REAL_REVIEWS: { name: string; review: JsonObject }[] = [
     ),
   },
   {
+    // ZT-NET-009: a mesh extension written by someone who does not own them.
+    name: 'envoyfilter by a non-owner',
+    review: reviewOf(
+      {
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'EnvoyFilter',
+        metadata: { name: 'drop-rbac', namespace: 'shop' },
+        spec: { workloadSelector: { labels: { app: 'api' } }, configPatches: [{ applyTo: 'HTTP_FILTER', match: { context: 'SIDECAR_INBOUND' }, patch: { operation: 'REMOVE' } }] },
+      },
+      { uid: 'envoyfilter', userInfo: ALICE },
+    ),
+  },
+  {
     // ZT-NET-008: an update that adds an address to one the Service held, so both lists are fuzzed.
     name: 'service adding an external IP',
     review: reviewOf(
