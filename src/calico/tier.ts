@@ -1,4 +1,3 @@
-import type { UserInfo } from '../admission/types.js';
 import { asObject, asString, type JsonObject } from '../util/json.js';
 import type { PolicyConfig, TierConfig } from './config.js';
 import { isConvertedPolicyName } from './validate/names.js';
@@ -57,10 +56,5 @@ export function tierConfig(config: PolicyConfig, name: string): TierConfig | und
 
 export function protectedTiersOf(config: PolicyConfig, tiers: readonly string[]): TierConfig[] {
   return tiers.map((name) => tierConfig(config, name)).filter((tier): tier is TierConfig => tier?.protected === true);
-}
-
-/** The break-glass group the user is in, if any. */
-export function breakGlassGroupOf(config: PolicyConfig, user: UserInfo): string | undefined {
-  return user.groups.find((group) => config.breakGlassGroups.includes(group));
 }
 

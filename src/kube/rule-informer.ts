@@ -10,8 +10,8 @@ import { ListWatchCache, type InformerTiming } from './list-watch.js';
  * ZeroTrustRule objects from the cluster, compiled once per change (never per review) and merged with
  * the config file's rules. A rule that fails to compile is reported like a bad config rule and fails
  * where it applies by its failurePolicy; the others apply as written. Until the first list is in,
- * readiness says so: a replica that answered before it knew
- * the cluster's rules would allow what they deny.
+ * readiness says so: a replica that answered before it knew the cluster's rules would allow what they
+ * deny.
  */
 export class ClusterRuleSource {
   private readonly cache: ListWatchCache;

@@ -1,5 +1,4 @@
 import type { AdmissionRequest } from '../../admission/types.js';
-import { breakGlassGroupOf } from '../../calico/tier.js';
 import { describeSubjects, isAmong } from '../../config/subjects.js';
 import { isProtectedNamespace } from '../../engine/scope.js';
 import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
@@ -7,6 +6,7 @@ import { asObject, asString, stringMap, type JsonObject } from '../../util/json.
 import { selectorKeys, selectorMatches } from '../../util/label-selector.js';
 import { describeChange, keyPath, quoted } from '../pod/fields.js';
 import { isMeshNamespace, MESH_LABEL_KEYS } from '../pod/sidecar-present.js';
+import { breakGlassNotice } from '../break-glass.js';
 
 function isNamespaceWrite(request: AdmissionRequest): boolean {
   return (
@@ -132,19 +132,11 @@ export const namespaceRelabel: Invariant = {
     const user = ctx.request.userInfo;
     const owners = ctx.config.protection.owners;
     if (isAmong(owners, user)) return [];
-    const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
     return found.map((weakening): Finding => {
       const { path, change } = changedLabel(weakening.keys, before, after);
       const action = `${weakening.action}: ${change}`;
-      if (breakGlass !== undefined) {
-        return {
-          path,
-          summary: `break-glass: "${user.username}" ${action}`,
-          why: `group ${breakGlass} bypasses namespace protection; the change is allowed and recorded`,
-          fix: `Have ${describeSubjects(owners)} review the change`,
-          notice: true,
-        };
-      }
+      const notice = breakGlassNotice(ctx, { path, action, guard: 'namespace protection', reviewers: describeSubjects(owners) });
+      if (notice) return notice;
       return {
         path,
         summary: `user ${quoted(user.username)} ${action}`,

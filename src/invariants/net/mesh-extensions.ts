@@ -1,7 +1,7 @@
-import { breakGlassGroupOf } from '../../calico/tier.js';
 import { describeSubjects, isAmong } from '../../config/subjects.js';
 import type { Invariant } from '../../engine/types.js';
 import { asObject } from '../../util/json.js';
+import { breakGlassNotice } from '../break-glass.js';
 import { requestPolicyKind, specUnchanged } from './kinds.js';
 
 const VERBS = { CREATE: 'creates', UPDATE: 'changes', DELETE: 'deletes' } as const;
@@ -32,18 +32,8 @@ export const meshExtensionOwnership: Invariant = {
     const action = `${VERBS[ctx.request.operation as keyof typeof VERBS]} ${kind} "${name}"`;
     const scope = ctx.request.namespace === ctx.config.policy.istioRootNamespace ? ' in the mesh root namespace, where it can apply to every workload,' : '';
     const path = ctx.request.operation === 'DELETE' ? 'metadata.name' : 'spec';
-    const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
-    if (breakGlass !== undefined) {
-      return [
-        {
-          path,
-          summary: `break-glass: "${user.username}" ${action}`,
-          why: `group ${breakGlass} bypasses mesh extension ownership; the change is allowed and recorded`,
-          fix: `Have ${describeSubjects(owners)} review the change`,
-          notice: true,
-        },
-      ];
-    }
+    const notice = breakGlassNotice(ctx, { path, action, guard: 'mesh extension ownership', reviewers: describeSubjects(owners) });
+    if (notice) return [notice];
     return [
       {
         path,

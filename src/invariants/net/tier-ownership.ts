@@ -1,6 +1,5 @@
 import type { TierConfig } from '../../calico/config.js';
 import {
-  breakGlassGroupOf,
   protectedTiersOf,
   runsBefore,
   specTierOf,
@@ -9,6 +8,7 @@ import {
   tiersOfPolicy,
 } from '../../calico/tier.js';
 import { describeSubjects, isAmong } from '../../config/subjects.js';
+import { breakGlassNotice } from '../break-glass.js';
 import type { CheckContext, Finding, Invariant } from '../../engine/types.js';
 import { asObject, asString, type JsonObject } from '../../util/json.js';
 import { requestPolicyKind } from './kinds.js';
@@ -166,17 +166,9 @@ function findingFor(change: Change, ctx: CheckContext): Finding | undefined {
   const user = ctx.request.userInfo;
   const owner = isAmong(change.tier.owners, user);
   if (owner && !change.ownersDenied) return undefined;
-  const breakGlass = breakGlassGroupOf(ctx.config.policy, user);
-  if (breakGlass !== undefined) {
-    return {
-      path: change.path,
-      // Kept short: this summary is the kubectl warning; the auditAnnotation carries the whole line.
-      summary: `break-glass: "${user.username}" ${change.action}`,
-      why: `group ${breakGlass} bypasses tier ownership; the change is allowed and recorded`,
-      fix: `Have an owner of tier "${change.tier.name}" (${describeSubjects(change.tier.owners)}) review the change`,
-      notice: true,
-    };
-  }
+  const reviewers = `an owner of tier "${change.tier.name}" (${describeSubjects(change.tier.owners)})`;
+  const notice = breakGlassNotice(ctx, { path: change.path, action: change.action, guard: 'tier ownership', reviewers });
+  if (notice) return notice;
   if (owner) {
     return {
       path: change.path,
