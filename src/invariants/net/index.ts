@@ -8,6 +8,7 @@ import { mtlsStaysStrict } from './mtls-strict.js';
 import { noAllowAllAuthorization } from './authz-allow-all.js';
 import { externalIPsAllowed } from './external-ips.js';
 import { meshExtensionOwnership } from './mesh-extensions.js';
+import { virtualServiceHosts } from './virtual-service-hosts.js';
 
 /** Network and mesh policy invariants (ZT-NET-*), in id order. */
 export const netInvariants: readonly Invariant[] = [
@@ -20,4 +21,5 @@ export const netInvariants: readonly Invariant[] = [
   noAllowAllAuthorization,
   externalIPsAllowed,
   meshExtensionOwnership,
+  virtualServiceHosts,
 ];

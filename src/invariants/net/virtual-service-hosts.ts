@@ -1,0 +1,86 @@
+import type { AdmissionRequest } from '../../admission/types.js';
+import type { Finding, Invariant } from '../../engine/types.js';
+import { asArray, asObject, type JsonObject } from '../../util/json.js';
+import { isWrite, specUnchanged } from './kinds.js';
+import { foreignReachOf, type ForeignReach } from './mesh-hosts.js';
+
+const ISTIO_NETWORKING = 'networking.istio.io';
+const VERSIONS = new Set(['v1', 'v1beta1', 'v1alpha3']);
+
+function isVirtualServiceWrite(request: AdmissionRequest): boolean {
+  const { group, version, kind } = request.kind;
+  return group === ISTIO_NETWORKING && kind === 'VirtualService' && VERSIONS.has(version) && !request.subResource && isWrite(request);
+}
+
+/** Sidecars apply a VirtualService only when it is bound to the reserved gateway `mesh`, or to none. */
+function routesSidecars(spec: JsonObject): boolean {
+  const gateways = asArray(spec['gateways']);
+  return gateways.length === 0 || gateways.includes('mesh');
+}
+
+/**
+ * The namespaces other than its own whose clients follow the VirtualService, described for a message,
+ * or undefined when only its own do. No exportTo means Istio's default, every namespace (a mesh may
+ * narrow the default in meshConfig, which ztgate cannot see, so it is not assumed).
+ */
+function clientsBeyond(spec: JsonObject, ownNamespace: string): string | undefined {
+  const exportTo = asArray(spec['exportTo']);
+  if (exportTo.length === 0) return 'every namespace (it sets no exportTo, and Istio exports to every namespace by default)';
+  const others = exportTo.filter((entry) => entry !== '.' && entry !== '~' && entry !== ownNamespace);
+  if (others.length === 0) return undefined;
+  if (others.includes('*')) return 'every namespace (exportTo "*")';
+  return `namespace${others.length > 1 ? 's' : ''} ${others.map((entry) => JSON.stringify(entry)).join(', ')} (exportTo)`;
+}
+
+function claimed(host: string, reach: ForeignReach): string {
+  return reach.kind === 'every-namespace'
+    ? `host "${host}", which covers the services of every namespace,`
+    : `host "${host}", a service of namespace "${reach.namespace}",`;
+}
+
+function fixFor(reach: ForeignReach): string {
+  const where = reach.kind === 'namespace' ? `Move the route to namespace "${reach.namespace}"` : 'List only this namespace’s hosts';
+  return `${where}, or limit it to this namespace’s clients with exportTo: ["."]; a namespace that routes for others by design needs an exception for ZT-NET-010`;
+}
+
+/**
+ * ZT-NET-010. A VirtualService in one namespace may name another namespace's service as a host, and
+ * with the default exportTo every sidecar in the mesh follows it: its author decides where other
+ * teams' clients send their requests, and can route or mirror them to a workload of its own, which
+ * then holds a valid certificate of its own identity. The network and cryptographic identities the
+ * client checks are then the attacker's, chosen by someone who owns neither end. Routing for a
+ * service is its namespace's to write; elsewhere it may shape only the writer's own clients. It runs
+ * in every evaluated namespace, because the clients it takes over may be anywhere. Gateway-bound
+ * VirtualServices route a gateway's traffic, not the sidecars', and are not judged here.
+ */
+export const virtualServiceHosts: Invariant = {
+  id: 'ZT-NET-010',
+  title: 'VirtualServices route other namespaces’ services only for their own clients',
+  rationale:
+    'A VirtualService exported beyond its namespace decides where every client of the hosts it names sends its requests, so one naming another namespace’s services lets its author reroute or mirror that traffic to a workload of their own; routing for a service belongs in its namespace, and elsewhere may only shape the writer’s own clients.',
+  defaultMode: 'enforce',
+  scope: 'everywhere',
+  appliesTo: isVirtualServiceWrite,
+  check(ctx) {
+    if (specUnchanged(ctx)) return [];
+    const spec = asObject(ctx.object?.['spec']);
+    if (!spec || !routesSidecars(spec)) return [];
+    const ownNamespace = ctx.request.namespace ?? '';
+    const clients = clientsBeyond(spec, ownNamespace);
+    if (clients === undefined) return [];
+    const name = ctx.request.name ?? String(asObject(ctx.object?.['metadata'])?.['name'] ?? '');
+    const findings: Finding[] = [];
+    asArray(spec['hosts']).forEach((host, i) => {
+      if (typeof host !== 'string') return;
+      const reach = foreignReachOf(host, ownNamespace, ctx.config.injection.clusterDomain);
+      if (!reach) return;
+      findings.push({
+        path: `spec.hosts[${i}]`,
+        summary: `VirtualService "${name}" routes ${claimed(host, reach)} for clients in ${clients}`,
+        why: 'those clients would follow routing the service’s owners did not write, which can send their requests, credentials included, to another workload or mirror them there',
+        fix: fixFor(reach),
+      });
+    });
+    return findings;
+  },
+};
