@@ -52,6 +52,7 @@ export const PROTECTED_RULES = [
   { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: WRITE_DELETE, resources: ['networkpolicies'], scope: 'Namespaced' },
   { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
   { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules', 'envoyfilters'], scope: 'Namespaced' },
+  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices'], scope: 'Namespaced' },
   { apiGroups: ['extensions.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['wasmplugins'], scope: 'Namespaced' },
 ];
 
@@ -98,8 +99,30 @@ export const ADDS_EXTERNAL_IPS =
 
 export const EXTERNAL_IPS_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: WRITE, resources: ['services'], scope: 'Namespaced' }];
 
+/**
+ * ZT-NET-010 runs in every evaluated namespace too, so the VirtualServices it could refuse go to a
+ * fail-closed webhook there, and the rest keep the protected/unprotected split. CEL cannot read hosts
+ * as Istio does, so the condition takes a superset: any host containing a wildcard or `.svc`
+ * (whatever the cluster domain), on a route bound to the mesh and exported beyond its namespace,
+ * whose spec changed. Those last three are exactly the invariant's own tests. DELETE never reaches it
+ * (the VirtualService rules list CREATE and UPDATE only).
+ */
+export const MAY_ROUTE_OTHER_NAMESPACES =
+  "request.resource.group == 'networking.istio.io' && request.resource.resource == 'virtualservices' && has(object.spec) && has(object.spec.hosts) && " +
+  "object.spec.hosts.exists(h, h.contains('*') || h.matches('(?i)[.]svc')) && " +
+  "(!has(object.spec.gateways) || size(object.spec.gateways) == 0 || 'mesh' in object.spec.gateways) && " +
+  "(!has(object.spec.exportTo) || size(object.spec.exportTo) == 0 || object.spec.exportTo.exists(e, e != '.' && e != '~' && e != request.namespace)) && " +
+  '(oldObject == null || !has(oldObject.spec) || object.spec != oldObject.spec)';
+
+export const MESH_ROUTING_RULES = [{ apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices'], scope: 'Namespaced' }];
+
 const SKIP_KUBELETS = { name: 'skip-kubelets', expression: NOT_A_NODE };
-const NOT_ADDING_EXTERNAL_IPS = [SKIP_KUBELETS, { name: 'not-adding-external-ips', expression: `!(${ADDS_EXTERNAL_IPS})` }];
+/** What validate.ztgate.io and unprotected-N leave to the two webhooks above, so nothing is sent twice. */
+const NOT_CARVED_OUT = [
+  SKIP_KUBELETS,
+  { name: 'not-adding-external-ips', expression: `!(${ADDS_EXTERNAL_IPS})` },
+  { name: 'not-routing-other-namespaces', expression: `!(${MAY_ROUTE_OTHER_NAMESPACES})` },
+];
 
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];
 
@@ -155,7 +178,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       failurePolicy: 'Fail',
       ...validating,
       rules: PROTECTED_RULES,
-      matchConditions: NOT_ADDING_EXTERNAL_IPS,
+      matchConditions: NOT_CARVED_OUT,
     },
     { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...validating, rules: EVERYWHERE_RULES },
     // For a Namespace the selector reads its new labels: a namespace relabelled out of protection would
@@ -177,7 +200,16 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       rules: EXTERNAL_IPS_RULES,
       matchConditions: [SKIP_KUBELETS, { name: 'adds-external-ips', expression: ADDS_EXTERNAL_IPS }],
     },
-    // Outside protection only custom rules judge these (ZT-NET-008's Services go to external-ips.ztgate.io),
+    {
+      name: NAMES.meshRoutingWebhook,
+      namespaceSelector: evaluatedSelector(options),
+      failurePolicy: 'Fail',
+      ...validating,
+      rules: MESH_ROUTING_RULES,
+      matchConditions: [SKIP_KUBELETS, { name: 'may-route-other-namespaces', expression: MAY_ROUTE_OTHER_NAMESPACES }],
+    },
+    // Outside protection only custom rules judge these (ZT-NET-008's Services go to external-ips.ztgate.io,
+    // ZT-NET-010's VirtualServices to mesh-routing.ztgate.io),
     // and ztgate itself fails open there on an internal error: a namespace the config leaves unprotected
     // must keep working while ztgate is down.
     ...unprotectedSelectors(options).map((namespaceSelector, index) => ({
@@ -186,7 +218,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       failurePolicy: 'Ignore',
       ...validating,
       rules: PROTECTED_RULES,
-      matchConditions: NOT_ADDING_EXTERNAL_IPS,
+      matchConditions: NOT_CARVED_OUT,
     })),
   ]);
 }

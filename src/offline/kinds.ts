@@ -65,3 +65,11 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 export function resourceInfo(apiVersion: string, kind: string): ResourceInfo | undefined {
   return KINDS[`${splitApiVersion(apiVersion).group}/${kind}`];
 }
+
+/** Every kind ztgate knows offline, with its group. */
+export function knownKinds(): ({ group: string; kind: string } & ResourceInfo)[] {
+  return Object.entries(KINDS).map(([key, info]) => {
+    const slash = key.indexOf('/');
+    return { group: key.slice(0, slash), kind: key.slice(slash + 1), ...info };
+  });
+}

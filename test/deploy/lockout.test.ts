@@ -25,9 +25,14 @@ const MUTATE = 'mutate.ztgate.io';
 const NAMESPACES = 'namespaces.ztgate.io';
 const NEW_NAMESPACES = 'new-namespaces.ztgate.io';
 const EXTERNAL_IPS = 'external-ips.ztgate.io';
+const MESH_ROUTING = 'mesh-routing.ztgate.io';
 
 function service(externalIPs?: string[]): Obj {
   return { metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) } };
+}
+
+function virtualService(spec: Obj): Obj {
+  return { metadata: { name: 'reviews', namespace: 'shop' }, spec: { http: [{ route: [{ destination: { host: 'reviews' } }] }], ...spec } };
 }
 
 /** A request each webhook is there for, from a user with these groups. */
@@ -38,6 +43,9 @@ function typicalRequest(webhook: string, groups: string[]): SentRequest {
   }
   if (webhook === NEW_NAMESPACES) return { group: '', resource: 'namespaces', operation: 'CREATE', namespace: 'shop', groups };
   if (webhook === EXTERNAL_IPS) return { group: '', resource: 'services', operation: 'CREATE', namespace: 'shop', object: service(['203.0.113.9']), groups };
+  if (webhook === MESH_ROUTING) {
+    return { group: 'networking.istio.io', resource: 'virtualservices', operation: 'CREATE', namespace: 'shop', object: virtualService({ hosts: ['reviews.payments.svc.cluster.local'] }), groups };
+  }
   return { group: '', resource: 'pods', operation: 'CREATE', namespace: 'shop', groups };
 }
 
@@ -248,7 +256,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         for (const { kind, webhook } of allWebhooks(pick())) {
           const name: string = webhook['name'];
           const expected =
-            name === VALIDATE || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS
+            name === VALIDATE || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS || name === MESH_ROUTING
               ? 'Fail'
               : name === MUTATE || name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)
                 ? 'Ignore'
@@ -261,9 +269,9 @@ describe('deploy/ rendered by kubectl kustomize', () => {
 
     test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout, namespace creation fails open; nothing is unprotected by default', () => {
       assert.equal(validating['metadata']['name'], 'ztgate');
-      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS]);
+      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, MESH_ROUTING]);
       assert.equal(webhookNamed(validating, NEW_NAMESPACES)['failurePolicy'], 'Ignore', 'namespace creation never waits for ztgate');
-      for (const name of [VALIDATE, CALICO, NAMESPACES, EXTERNAL_IPS]) {
+      for (const name of [VALIDATE, CALICO, NAMESPACES, EXTERNAL_IPS, MESH_ROUTING]) {
         const webhook = webhookNamed(validating, name);
         assert.equal(webhook['failurePolicy'], 'Fail');
         assert.equal(webhook['timeoutSeconds'], 5);
@@ -302,6 +310,45 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       assert.equal(conditionsHold(validate, { group: 'networking.k8s.io', resource: 'networkpolicies', operation: 'DELETE', namespace: 'shop', object: null }), true, 'a DELETE (no object) does not error');
     });
 
+    test('mesh-routing.ztgate.io is sent the VirtualService writes that may route other namespaces, and validate.ztgate.io every other one', () => {
+      const routing = webhookNamed(validating, MESH_ROUTING);
+      const validate = webhookNamed(validating, VALIDATE);
+      assert.deepEqual(
+        (routing['rules'] as Obj[]).map((rule) => [rule['apiGroups'], rule['resources'], rule['operations']]),
+        [[['networking.istio.io'], ['virtualservices'], ['CREATE', 'UPDATE']]],
+        'VirtualService writes only: not status, not DELETE',
+      );
+      const foreign = 'reviews.payments.svc.cluster.local';
+      /** [what, operation, object, oldObject, sent to mesh-routing.ztgate.io] */
+      const cases: [string, string, Obj, Obj | undefined, boolean][] = [
+        ['a short host', 'CREATE', virtualService({ hosts: ['reviews'] }), undefined, false],
+        ['an external host', 'CREATE', virtualService({ hosts: ['api.example.com'] }), undefined, false],
+        ['another namespace’s service', 'CREATE', virtualService({ hosts: [foreign] }), undefined, true],
+        ['its own service by full name (CEL cannot tell)', 'CREATE', virtualService({ hosts: ['reviews.shop.svc.cluster.local'] }), undefined, true],
+        ['upper case', 'CREATE', virtualService({ hosts: ['Reviews.Payments.SVC'] }), undefined, true],
+        ['a wildcard', 'CREATE', virtualService({ hosts: ['*.local'] }), undefined, true],
+        ['exportTo ["."]', 'CREATE', virtualService({ hosts: [foreign], exportTo: ['.'] }), undefined, false],
+        ['exportTo its own namespace by name and ~', 'CREATE', virtualService({ hosts: [foreign], exportTo: ['shop', '~'] }), undefined, false],
+        ['exportTo another namespace', 'CREATE', virtualService({ hosts: [foreign], exportTo: ['.', 'payments'] }), undefined, true],
+        ['an empty exportTo', 'CREATE', virtualService({ hosts: [foreign], exportTo: [] }), undefined, true],
+        ['bound to a gateway only', 'CREATE', virtualService({ hosts: [foreign], gateways: ['edge/public'] }), undefined, false],
+        ['bound to mesh and a gateway', 'CREATE', virtualService({ hosts: [foreign], gateways: ['mesh', 'edge/public'] }), undefined, true],
+        ['a delegate (no hosts)', 'CREATE', virtualService({}), undefined, false],
+        ['an update of metadata only', 'UPDATE', virtualService({ hosts: [foreign] }), virtualService({ hosts: [foreign] }), false],
+        ['an update of its routes', 'UPDATE', virtualService({ hosts: [foreign], http: [] }), virtualService({ hosts: [foreign] }), true],
+        ['an update that widens exportTo', 'UPDATE', virtualService({ hosts: [foreign] }), virtualService({ hosts: [foreign], exportTo: ['.'] }), true],
+      ];
+      for (const [what, operation, object, oldObject, sent] of cases) {
+        const request: SentRequest = { group: 'networking.istio.io', resource: 'virtualservices', operation, namespace: 'shop', object, oldObject: oldObject ?? null };
+        assert.equal(conditionsHold(routing, request), sent, `${MESH_ROUTING}: ${what}`);
+        assert.equal(conditionsHold(validate, request), !sent, `${VALIDATE}: ${what}`);
+      }
+      for (const [group, resource] of [['networking.istio.io', 'destinationrules'], ['', 'services']] as const) {
+        const request: SentRequest = { group, resource, operation: 'CREATE', namespace: 'shop', object: virtualService({ hosts: [foreign] }) };
+        assert.equal(conditionsHold(validate, request), true, `${VALIDATE}: a ${resource} write with spec.hosts is not a VirtualService`);
+      }
+    });
+
     test('manifests --config: an excluded namespace fails open for workloads, and closed for Calico policy (ZT-NET-003 runs everywhere)', () => {
       const configuration = one(narrow, 'ValidatingWebhookConfiguration');
       const policyOf = (names: string[]) => names.map((name) => webhookNamed(configuration, name)['failurePolicy']);
@@ -318,6 +365,9 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         assert.deepEqual(policyOf(services), ['Ignore'], `${namespace}: Services reach ${services.join(', ')}`);
         const claiming = reached(configuration, { group: '', resource: 'services', operation: 'CREATE', namespace, labels, object: service(['203.0.113.9']) });
         assert.deepEqual(claiming, [EXTERNAL_IPS], `${namespace}: a Service claiming an external IP (ZT-NET-008 runs everywhere)`);
+        const vs = (hosts: string[]): SentRequest => ({ group: 'networking.istio.io', resource: 'virtualservices', operation: 'CREATE', namespace, labels: { ...labels }, object: virtualService({ hosts }) });
+        assert.deepEqual(reached(configuration, vs(['reviews.payments.svc.cluster.local'])), [MESH_ROUTING], `${namespace}: a VirtualService routing another namespace (ZT-NET-010 runs everywhere)`);
+        assert.deepEqual(policyOf(reached(configuration, vs(['reviews']))), ['Ignore'], `${namespace}: a VirtualService of its own hosts`);
       }
       const protectedPods = reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'shop', labels: { 'zero-trust': 'enabled', stage: 'prod' } });
       assert.deepEqual(protectedPods, [VALIDATE]);
@@ -538,7 +588,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     test('--config: the ConfigMap carries the file, and the webhooks its scope', async () => {
       assert.equal(one(narrow, 'ConfigMap')['data'][CONFIG_FILE], NARROW_CONFIG);
       const names = webhooksOf(one(narrow, 'ValidatingWebhookConfiguration')).map((webhook) => webhook['name']);
-      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
+      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, MESH_ROUTING, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
       const rest = (objects: Obj[]) => objects.filter((o) => !['ConfigMap', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o['kind']));
       assert.deepEqual(rest(narrow), rest(objects), 'nothing else changes');
     });

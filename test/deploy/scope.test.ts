@@ -13,17 +13,20 @@ import type { Config } from '../../src/config/types.js';
 import { isExemptNamespace, isProtectedNamespace } from '../../src/engine/scope.js';
 import { decide } from '../../src/engine/decide.js';
 import { INVARIANTS } from '../../src/invariants/registry.js';
+import { foreignReachOf } from '../../src/invariants/net/mesh-hosts.js';
+import { knownKinds } from '../../src/offline/kinds.js';
 import { DEFAULT_NAMESPACE, NAMES } from '../../src/manifests/names.js';
 import { scopeOf } from '../../src/manifests/scope.js';
 import type { ManifestOptions } from '../../src/manifests/types.js';
 import {
   EVERYWHERE_RULES,
   EXTERNAL_IPS_RULES,
+  MESH_ROUTING_RULES,
   mutatingWebhookConfiguration,
   PROTECTED_RULES,
   validatingWebhookConfiguration,
 } from '../../src/manifests/webhooks.js';
-import { conditionsHold, covers, NAME_LABEL, reached, REVIEWED, webhookNamed, type Obj } from './webhooks.js';
+import { conditionsHold, covers, NAME_LABEL, reached, REVIEWED, webhookNamed, type Obj, type Reviewed } from './webhooks.js';
 
 const NAMESPACES = ['kube-system', 'kube-public', DEFAULT_NAMESPACE, 'calico-system', 'legacy', 'sandbox', 'shop', 'payments'];
 const KEYS = ['zero-trust', 'tier', 'team', NAME_LABEL];
@@ -111,6 +114,27 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
     );
   });
 
+  test('a VirtualService that may route other namespaces reaches mesh-routing.ztgate.io alone, wherever ztgate evaluates; one of its own hosts, the split as any workload', () => {
+    const virtualService = (hosts: string[]) => ({ metadata: { name: 'reviews' }, spec: { hosts } });
+    fc.assert(
+      fc.property(configArb, namespaceArb, fc.constantFrom('CREATE', 'UPDATE'), (raw, namespace, operation) => {
+        const config = parseConfig({ ...raw, ztgateNamespace: DEFAULT_NAMESPACE }, 'property');
+        const { validating } = render(config);
+        const where = `${operation} in ${namespace.name} ${JSON.stringify(namespace.labels)}`;
+        const send = (hosts: string[]) =>
+          reached(validating, { group: 'networking.istio.io', resource: 'virtualservices', operation, namespace: namespace.name, labels: namespace.labels, object: virtualService(hosts), oldObject: operation === 'UPDATE' ? virtualService(['reviews']) : null });
+        const routing = send(['reviews.payments.svc.cluster.local']);
+        const own = send(['reviews', 'ratings']);
+        if (isExemptNamespace(namespace.name, config)) return assert.deepEqual([...routing, ...own], [], where);
+        assert.deepEqual(routing, [NAMES.meshRoutingWebhook], where);
+        const labels = { ...namespace.labels, [NAME_LABEL]: namespace.name };
+        if (isProtectedNamespace(namespace.name, labels, config)) assert.deepEqual(own, [NAMES.validatingWebhook], where);
+        else assert.match(own.join(), /^unprotected-\d+\.ztgate\.io$/, where);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('the fail-closed webhooks fail closed, the unprotected ones fail open', () => {
     const config = parseConfig({ protection: { excludeNamespaces: ['legacy'], namespaceSelector: { matchLabels: { 'zero-trust': 'enabled' } } } }, 'table');
     const { validating } = render(config);
@@ -121,6 +145,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
       [NAMES.namespaceWebhook]: 'Fail',
       [NAMES.newNamespaceWebhook]: 'Ignore',
       [NAMES.externalIPsWebhook]: 'Fail',
+      [NAMES.meshRoutingWebhook]: 'Fail',
       'unprotected-1.ztgate.io': 'Ignore',
       'unprotected-2.ztgate.io': 'Ignore',
     });
@@ -128,7 +153,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
 
   test('the default config renders no unprotected webhook: every evaluated namespace is protected', () => {
     const { validating } = render(parseConfig({}, 'default'));
-    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook, NAMES.newNamespaceWebhook, NAMES.externalIPsWebhook]);
+    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook, NAMES.newNamespaceWebhook, NAMES.externalIPsWebhook, NAMES.meshRoutingWebhook]);
   });
 
   test('a Namespace update reaches namespaces.ztgate.io alone and a creation new-namespaces.ztgate.io alone, wherever ztgate evaluates, whatever the new labels; exempt ones nowhere', () => {
@@ -178,6 +203,24 @@ describe('the split follows the invariants’ scope', () => {
     } as AdmissionRequest;
   }
 
+  test('every kind an invariant judges is sent by some webhook', () => {
+    const operations = ['CREATE', 'UPDATE', 'DELETE'];
+    const webhooks = (render(parseConfig({}, 'default')).validating['webhooks'] as Obj[]);
+    for (const known of knownKinds()) {
+      for (const version of ['v1', 'v1beta1', 'v1alpha3', 'v1alpha1', 'v3']) {
+        const probe: Reviewed = { group: known.group, version, resource: known.resource, kind: known.kind, operations, ...(known.namespaced ? {} : { cluster: true }) };
+        for (const operation of operations) {
+          const judgedBy = INVARIANTS.filter((invariant) => invariant.appliesTo(request(probe, operation))).map((invariant) => invariant.id);
+          if (judgedBy.length === 0) continue;
+          assert.ok(
+            webhooks.some((webhook) => (webhook['rules'] as Obj[]).some((rule) => covers(rule, known.group, known.resource, operation))),
+            `${known.group || 'core'}/${version} ${known.kind} ${operation} is judged by ${judgedBy.join(', ')} but no webhook rule sends it`,
+          );
+        }
+      }
+    }
+  });
+
   test('REVIEWED lists exactly what the rules cover', () => {
     for (const rule of [...PROTECTED_RULES, ...EVERYWHERE_RULES]) {
       for (const group of rule.apiGroups) {
@@ -199,13 +242,17 @@ describe('the split follows the invariants’ scope', () => {
         const judgedEverywhere = INVARIANTS.filter((invariant) => invariant.scope === 'everywhere' && invariant.appliesTo(request(r, operation))).map((i) => i.id);
         const onEverywhere = EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
         const onProtected = PROTECTED_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
-        // The Services ZT-NET-008 judges are carved out of the protected split by matchConditions (tested below).
-        const claimsCarvedOut = EXTERNAL_IPS_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
+        // What ZT-NET-008 and ZT-NET-010 judge is carved out of the protected split by matchConditions (tested below).
+        const carvedOutFor = EXTERNAL_IPS_RULES.some((rule) => covers(rule, r.group, r.resource, operation))
+          ? 'ZT-NET-008'
+          : MESH_ROUTING_RULES.some((rule) => covers(rule, r.group, r.resource, operation))
+            ? 'ZT-NET-010'
+            : undefined;
         assert.notEqual(onEverywhere, onProtected, `${operation}: in exactly one of PROTECTED_RULES and EVERYWHERE_RULES`);
         if (judgedEverywhere.length > 0) {
-          assert.ok(onEverywhere || claimsCarvedOut, `${operation}: ${judgedEverywhere.join(', ')} run everywhere, so unprotected namespaces must not fail open for it`);
+          assert.ok(onEverywhere || carvedOutFor, `${operation}: ${judgedEverywhere.join(', ')} run everywhere, so unprotected namespaces must not fail open for it`);
         }
-        if (claimsCarvedOut) assert.deepEqual(judgedEverywhere, ['ZT-NET-008'], `${operation}: only ZT-NET-008 is judged everywhere through external-ips.ztgate.io`);
+        if (carvedOutFor) assert.deepEqual(judgedEverywhere, [carvedOutFor], `${operation}: only ${carvedOutFor} is judged everywhere through its own webhook`);
       }
       // Fail-closed outside protection only where something judges it there.
       if (EVERYWHERE_RULES.some((rule) => r.operations.some((operation) => covers(rule, r.group, r.resource, operation)))) {
@@ -244,6 +291,49 @@ describe('the split follows the invariants’ scope', () => {
         assert.equal(sent, found, `${operation} ${JSON.stringify(ips)} over ${JSON.stringify(oldIps)}`);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  test('mesh-routing.ztgate.io is sent every VirtualService ZT-NET-010 would refuse, and exactly those when CEL can read every host', () => {
+    const config = parseConfig({}, 'default');
+    const webhook = webhookNamed(render(config).validating, NAMES.meshRoutingWebhook);
+    const HOSTS = ['reviews', 'reviews.shop.svc.cluster.local', 'reviews.payments.svc.cluster.local', 'Ratings.Payments.SVC', '*.payments.svc', '*.local', '*.example.com', 'api.example.com', 'reviews.payments'];
+    const specArb = fc.record(
+      {
+        hosts: fc.uniqueArray(fc.constantFrom(...HOSTS), { maxLength: 3 }),
+        exportTo: fc.uniqueArray(fc.constantFrom('.', '~', '*', 'shop', 'payments'), { maxLength: 2 }),
+        gateways: fc.uniqueArray(fc.constantFrom('mesh', 'edge/public'), { maxLength: 2 }),
+        http: fc.constantFrom([], [{ route: [{ destination: { host: 'reviews' } }] }]),
+      },
+      { requiredKeys: ['http'] },
+    );
+    const virtualService = (spec: Obj) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop' }, spec });
+    fc.assert(
+      fc.property(fc.constantFrom('CREATE', 'UPDATE'), specArb, specArb, (operation, spec, oldSpec) => {
+        const object = virtualService(spec);
+        const oldObject = operation === 'UPDATE' ? virtualService(oldSpec) : undefined;
+        const request = {
+          uid: 'cross-check',
+          kind: { group: 'networking.istio.io', version: 'v1', kind: 'VirtualService' },
+          resource: { group: 'networking.istio.io', version: 'v1', resource: 'virtualservices' },
+          namespace: 'shop',
+          name: 'reviews',
+          operation,
+          userInfo: { username: 'someone', groups: ['system:authenticated'] },
+          object,
+          ...(oldObject ? { oldObject } : {}),
+          dryRun: false,
+        } as AdmissionRequest;
+        const found = decide(request, { namespaceLabels: {}, now: new Date() }, config).violations.some((violation) => violation.invariantId === 'ZT-NET-010');
+        const sent = conditionsHold(webhook, { group: 'networking.istio.io', resource: 'virtualservices', operation, namespace: 'shop', object, oldObject: oldObject ?? null });
+        const where = `${operation} ${JSON.stringify(spec)} over ${JSON.stringify(oldSpec)}`;
+        if (found) assert.ok(sent, `refused by ZT-NET-010 but not sent: ${where}`);
+        // The condition over-approximates hosts only: where every host it would count is one ZT-NET-010
+        // counts too, gateways, exportTo and the spec comparison must agree exactly.
+        const overApproximated = (spec.hosts ?? []).some((host) => /\*|\.svc/i.test(host) && foreignReachOf(host, 'shop', 'cluster.local') === undefined);
+        if (!overApproximated) assert.equal(sent, found, where);
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -70,7 +70,12 @@ export interface SentRequest {
 export function conditionsHold(webhook: Obj, request: SentRequest): boolean {
   const empty = { metadata: { name: 'x' }, spec: {} };
   const activation: Record<string, CelInput> = {
-    request: celValue({ resource: { group: request.group, resource: request.resource.split('/')[0] }, operation: request.operation, userInfo: { username: 'someone', groups: request.groups ?? ['system:authenticated'] } }),
+    request: celValue({
+      resource: { group: request.group, resource: request.resource.split('/')[0] },
+      namespace: request.namespace,
+      operation: request.operation,
+      userInfo: { username: 'someone', groups: request.groups ?? ['system:authenticated'] },
+    }),
     object: celValue(request.object !== undefined ? request.object : request.operation === 'DELETE' ? null : empty),
     oldObject: celValue(request.oldObject !== undefined ? request.oldObject : request.operation === 'CREATE' ? null : empty),
   };
@@ -135,6 +140,7 @@ export const REVIEWED: Reviewed[] = [
   { group: 'security.istio.io', version: 'v1', resource: 'authorizationpolicies', kind: 'AuthorizationPolicy', operations: WRITE_DELETE },
   { group: 'networking.istio.io', version: 'v1', resource: 'destinationrules', kind: 'DestinationRule', operations: WRITE_DELETE },
   { group: 'networking.istio.io', version: 'v1alpha3', resource: 'envoyfilters', kind: 'EnvoyFilter', operations: WRITE_DELETE },
+  { group: 'networking.istio.io', version: 'v1', resource: 'virtualservices', kind: 'VirtualService', operations: WRITE },
   { group: 'extensions.istio.io', version: 'v1alpha1', resource: 'wasmplugins', kind: 'WasmPlugin', operations: WRITE_DELETE },
   { group: 'ztgate.io', version: 'v1alpha1', resource: 'zerotrustrules', kind: 'ZeroTrustRule', operations: WRITE, cluster: true },
 ];
