@@ -4,14 +4,16 @@
  * (never sent), and a namespace the config excludes from protection (sent to a fail-open webhook only),
  * where Calico policy still fails closed because tier ownership holds everywhere. A restart on the same
  * URL brings everything back without touching the registration. A Service claiming an external IP
- * fails closed there too (ZT-NET-008 holds everywhere), while other Services flow.
+ * fails closed there too (ZT-NET-008 holds everywhere), while other Services flow, and so does a
+ * VirtualService routing another namespace's service (ZT-NET-010), while routes of its own hosts flow.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EXCLUDED_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
-import { assertAdmitted, CALICO, escapeRegExp, EXTERNAL_IPS, getObject, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
+import { assertAdmitted, CALICO, escapeRegExp, EXTERNAL_IPS, getObject, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
 import { failOpenValidatingWebhooks } from '../harness/registration.js';
+import { virtualService } from './istio.js';
 import { service } from './services.js';
 
 /** A policy in the protected tier, by its owner: admitted whenever ztgate answers. */
@@ -96,6 +98,11 @@ export function failModeScenarios(env: () => E2E): void {
         const claiming = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: service('claim-while-down', EXCLUDED_NAMESPACE, ['198.51.100.9']) });
         assert.notEqual(claiming.code, 0, `a Service claiming an external IP must fail closed; ${denialOf(claiming)}`);
         assert.ok(claiming.stderr.includes(`failed calling webhook "${EXTERNAL_IPS}"`), `the API server's webhook error, naming ${EXTERNAL_IPS}; ${denialOf(claiming)}`);
+        // ...nor a VirtualService naming another namespace's service for every namespace (ZT-NET-010); routes of its own hosts flow.
+        assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: virtualService('own-while-down', EXCLUDED_NAMESPACE, { hosts: ['reviews'] }) }), `a VirtualService of its own host in ${EXCLUDED_NAMESPACE} while ztgate is down`);
+        const routing = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: virtualService('route-while-down', EXCLUDED_NAMESPACE, { hosts: [`reviews.${ns}.svc.cluster.local`] }) });
+        assert.notEqual(routing.code, 0, `a VirtualService routing another namespace must fail closed; ${denialOf(routing)}`);
+        assert.ok(routing.stderr.includes(`failed calling webhook "${MESH_ROUTING}"`), `the API server's webhook error, naming ${MESH_ROUTING}; ${denialOf(routing)}`);
       } finally {
         if (!e.ztgate.running) await e.ztgate.start();
       }

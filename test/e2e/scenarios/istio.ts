@@ -1,8 +1,11 @@
-/** Istio security policy and mesh extensions in a protected namespace, written by a developer. */
+/**
+ * Istio security policy and mesh extensions in a protected namespace, written by a developer, and
+ * VirtualServices naming other namespaces' services, wherever ztgate evaluates.
+ */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { E2E } from '../harness/env.js';
-import { assertAdmitted, assertDenied, getObject } from '../harness/expect.js';
+import { EXCLUDED_NAMESPACE, type E2E } from '../harness/env.js';
+import { assertAdmitted, assertDenied, getObject, MESH_ROUTING } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
 
 function peerAuthentication(name: string, ns: string, mode: string): Json {
@@ -37,7 +40,56 @@ function dropAuthorization(name: string, ns: string): Json {
   };
 }
 
+export function virtualService(name: string, ns: string, spec: Json): Json {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace: ns },
+    spec: { http: [{ route: [{ destination: { host: 'reviews-shadow' } }] }], ...spec },
+  };
+}
+
 export function istioScenarios(env: () => E2E): void {
+  describe('Istio routing (ZT-NET-010)', () => {
+    test('a VirtualService names another namespace’s service only for its own clients, protected namespace or excluded', async () => {
+      const e = env();
+      const ns = await e.namespace('routes');
+      const owners = await e.namespace('reviews');
+      const host = `reviews.${owners}.svc.cluster.local`;
+      const vs = ['virtualservices.networking.istio.io'];
+      for (const where of [ns, EXCLUDED_NAMESPACE]) {
+        for (const dryRun of [['--dry-run=server'], []]) {
+          const r = await e.kubectl(['create', ...dryRun, '-f', '-'], { as: 'bob', input: virtualService('hijack', where, { hosts: [host] }) });
+          assertDenied(
+            r,
+            `bob's VirtualService for ${host} in ${where} ${dryRun.join(' ')}`,
+            [`ZT-NET-010: VirtualService "hijack" routes host "${host}", a service of namespace "${owners}", for clients in every namespace`, '(spec.hosts[0])', 'exportTo: ["."]'],
+            MESH_ROUTING,
+          );
+        }
+        assert.equal(await getObject(e, [...vs, 'hijack', '-n', where]), undefined, `${where}: nothing stored`);
+        const own = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: virtualService('own-clients', where, { hosts: [host], exportTo: ['.'] }) });
+        assertAdmitted(own, `the same route for ${where}'s own clients (exportTo ["."])`);
+      }
+      // Widening it to every namespace is judged as a new claim; a label is not.
+      const widen = JSON.stringify([{ op: 'remove', path: '/spec/exportTo' }]);
+      const widened = await e.kubectl(['patch', ...vs, 'own-clients', '-n', ns, '--type=json', '-p', widen], { as: 'bob' });
+      assertDenied(widened, 'bob exports the route to every namespace', ['ZT-NET-010: VirtualService "own-clients"', 'it sets no exportTo'], MESH_ROUTING);
+      assertAdmitted(await e.kubectl(['label', ...vs, 'own-clients', '-n', ns, 'reviewed=yes'], { as: 'bob' }), 'a label on it');
+      // The service's own namespace routes it for everyone. Its full host name reaches mesh-routing.ztgate.io
+      // too (the matchCondition cannot tell whose namespace a host names), and ztgate admits it.
+      const owned = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: virtualService('reviews', owners, { hosts: ['reviews', host] }) });
+      assertAdmitted(owned, `${owners} routes its own service for every namespace`);
+      const mesh = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: virtualService('everything', owners, { hosts: ['*.svc.cluster.local'] }) });
+      assertDenied(mesh, 'a wildcard over every namespace', ['routes host "*.svc.cluster.local", which covers the services of every namespace,'], MESH_ROUTING);
+
+      const decided = e.ztgate.decisions().filter((d) => d['kind'] === 'VirtualService');
+      const refused = decided.filter((d) => d['name'] === 'hijack').map((d) => d['invariants']);
+      assert.deepEqual(refused, Array(4).fill(['ZT-NET-010:denied']), 'two namespaces, each a dry run and a real request');
+      assert.ok(decided.some((d) => d['name'] === 'reviews' && d['allowed'] === true), `the owners' route was reviewed and admitted: ${JSON.stringify(decided)}`);
+    });
+  });
+
   describe('Istio policy in a protected namespace', () => {
     test('only a mesh extension owner writes EnvoyFilters and WasmPlugins (ZT-NET-009)', async () => {
       const e = env();
