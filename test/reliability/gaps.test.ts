@@ -92,6 +92,17 @@ describe('known gaps (pinned)', () => {
     assert.equal(allowed(nodePort).allowed, true);
   });
 
+  test('GAP: cross-namespace routing by a gateway-bound VirtualService, by an address host, or by a ServiceEntry is not judged (ZT-NET-010 reads mesh-bound VirtualService hosts only)', () => {
+    const route = (spec: JsonObject): JsonObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop' }, spec });
+    assert.equal(allowed(route({ hosts: ['reviews.payments.svc.cluster.local'], gateways: ['istio-system/shared'] })).allowed, true);
+    assert.equal(allowed(route({ hosts: ['10.96.0.15'] })).allowed, true, 'a ClusterIP as a host');
+    const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'reviews', namespace: 'shop' }, spec: { hosts: ['reviews.payments.svc.cluster.local'], addresses: ['10.96.0.0/12'], resolution: 'STATIC' } };
+    assert.equal(allowed(entry).allowed, true);
+    const resources = validatingWebhooks().flatMap((webhook) => (webhook['rules'] as { resources: string[] }[]).flatMap((rule) => rule.resources));
+    assert.equal(resources.includes('serviceentries'), false, 'ServiceEntries are not even sent');
+    assert.equal(allowed(route({ hosts: ['reviews.payments.svc.cluster.local'] })).allowed, false, 'the mesh-bound one is refused');
+  });
+
   test("GAP: a Service's status (services/status, where load balancer controllers write their addresses) is not sent to ztgate", () => {
     const resources = validatingWebhooks().flatMap((webhook) => (webhook.rules as { resources: string[] }[]).flatMap((rule) => rule.resources));
     assert.equal(resources.includes('services/status') || resources.includes('services/*') || resources.includes('*/status'), false);
