@@ -116,4 +116,21 @@ export const REAL_REVIEWS: { name: string; review: JsonObject }[] = [
       },
     ),
   },
+  {
+    // ZT-NET-010: a route for another namespace's service, exported to a third, widened from its own.
+    name: 'virtualservice routing another namespace',
+    review: reviewOf(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'reviews', namespace: 'shop' },
+        spec: { hosts: ['reviews', 'reviews.payments.svc.cluster.local', '*.local'], exportTo: ['.', 'frontend'], gateways: ['mesh'], http: [{ route: [{ destination: { host: 'reviews' } }] }] },
+      },
+      {
+        uid: 'virtualservice',
+        operation: 'UPDATE',
+        oldObject: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop' }, spec: { hosts: ['reviews'], exportTo: ['.'] } },
+      },
+    ),
+  },
 ];
