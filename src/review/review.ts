@@ -104,6 +104,11 @@ export function runReview(webhook: WebhookKind, body: unknown, deps: ReviewDeps)
   const outcome = decideAndRespond(webhook, request, facts, deps);
   const elapsedMs = clock() - startedAt;
   if (outcome.ok && elapsedMs > budgetMs(webhook, deps.config)) {
+    // A refusal the decision reached stays: the built-in invariants run to completion, and what the
+    // deadline cuts short (custom rules) can only miss violations, never invent one. Replacing it would
+    // let a slow review of a Calico policy, an external IP or a cross-namespace route through outside
+    // protection, where the webhooks that send those fail closed.
+    if (outcome.verdict && !outcome.verdict.allowed) return { ...outcome, deadlineExceeded: true };
     const response = deadlineResponse(webhook, request, facts, deps.config, elapsedMs);
     return { ...outcome, response, body: encodeReview('admission.k8s.io/v1', response), mutated: false, deadlineExceeded: true };
   }

@@ -34,6 +34,25 @@ describe('the internal deadline', () => {
     assert.equal(outcome.response.allowed, true);
     assert.match(outcome.response.warnings![0]!, /validation skipped/);
   });
+  test('a refusal the decision reached is kept, outside protection too: a non-owner’s policy in a protected tier', () => {
+    const policy = {
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'security.open-sandbox', namespace: 'sandbox' },
+      spec: { tier: 'security', selector: 'all()', ingress: [{ action: 'Allow', source: { selector: 'app == "web"', serviceAccounts: { names: ['web'] } } }] },
+    };
+    const outcome = runReview('validate', reviewOf(policy, { userInfo: { username: 'bob', groups: ['system:authenticated'] } }), deps({ config: sandboxExcluded, clock: slowClock() }));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.deadlineExceeded, true);
+    assert.equal(outcome.response.allowed, false);
+    assert.match(outcome.response.status!.message, /^ZT-NET-003: /);
+  });
+  test('a refusal the decision reached keeps its own message in a protected namespace', () => {
+    const outcome = runReview('validate', reviewOf(pod({ serviceAccountName: 'default' })), deps({ clock: slowClock() }));
+    assert.ok(outcome.ok);
+    assert.equal(outcome.deadlineExceeded, true);
+    assert.match(outcome.response.status!.message, /^ZT-POD-001/);
+  });
   test('mutate allows without a patch and warns', () => {
     const outcome = runReview('mutate', reviewOf(pod({ serviceAccountName: 'web' })), deps({ clock: slowClock() }));
     assert.ok(outcome.ok);
