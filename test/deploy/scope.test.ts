@@ -264,6 +264,33 @@ describe('the split follows the invariants’ scope', () => {
     });
   }
 
+  /** Whether an invariant finds something in a write in namespace shop, and whether the webhook is sent it. */
+  function foundAndSent(
+    webhook: Obj,
+    config: Config,
+    invariantId: string,
+    kind: { group: string; version: string; kind: string; resource: string },
+    operation: string,
+    object: Obj,
+    oldObject: Obj | undefined,
+  ): { found: boolean; sent: boolean } {
+    const request = {
+      uid: 'cross-check',
+      kind: { group: kind.group, version: kind.version, kind: kind.kind },
+      resource: { group: kind.group, version: kind.version, resource: kind.resource },
+      namespace: 'shop',
+      name: String(object['metadata']?.['name']),
+      operation,
+      userInfo: { username: 'someone', groups: ['system:authenticated'] },
+      object,
+      ...(oldObject ? { oldObject } : {}),
+      dryRun: false,
+    } as AdmissionRequest;
+    const found = decide(request, { namespaceLabels: {}, now: new Date() }, config).violations.some((violation) => violation.invariantId === invariantId);
+    const sent = conditionsHold(webhook, { group: kind.group, resource: kind.resource, operation, namespace: 'shop', object, oldObject: oldObject ?? null });
+    return { found, sent };
+  }
+
   test('external-ips.ztgate.io is sent a Service exactly when ZT-NET-008 would find an address in it', () => {
     const { validating } = render(parseConfig({}, 'default'));
     const webhook = webhookNamed(validating, NAMES.externalIPsWebhook);
@@ -274,20 +301,7 @@ describe('the split follows the invariants’ scope', () => {
       fc.property(fc.constantFrom('CREATE', 'UPDATE'), ipsArb, ipsArb, (operation, ips, oldIps) => {
         const object = service(ips);
         const oldObject = operation === 'UPDATE' ? service(oldIps) : undefined;
-        const request = {
-          uid: 'cross-check',
-          kind: { group: '', version: 'v1', kind: 'Service' },
-          resource: { group: '', version: 'v1', resource: 'services' },
-          namespace: 'shop',
-          name: 'web',
-          operation,
-          userInfo: { username: 'someone', groups: ['system:authenticated'] },
-          object,
-          ...(oldObject ? { oldObject } : {}),
-          dryRun: false,
-        } as AdmissionRequest;
-        const found = decide(request, { namespaceLabels: {}, now: new Date() }, config).violations.some((violation) => violation.invariantId === 'ZT-NET-008');
-        const sent = conditionsHold(webhook, { group: '', resource: 'services', operation, namespace: 'shop', object, oldObject: oldObject ?? null });
+        const { found, sent } = foundAndSent(webhook, config, 'ZT-NET-008', { group: '', version: 'v1', kind: 'Service', resource: 'services' }, operation, object, oldObject);
         assert.equal(sent, found, `${operation} ${JSON.stringify(ips)} over ${JSON.stringify(oldIps)}`);
       }),
       { numRuns: 500 },
@@ -312,20 +326,8 @@ describe('the split follows the invariants’ scope', () => {
       fc.property(fc.constantFrom('CREATE', 'UPDATE'), specArb, specArb, (operation, spec, oldSpec) => {
         const object = virtualService(spec);
         const oldObject = operation === 'UPDATE' ? virtualService(oldSpec) : undefined;
-        const request = {
-          uid: 'cross-check',
-          kind: { group: 'networking.istio.io', version: 'v1', kind: 'VirtualService' },
-          resource: { group: 'networking.istio.io', version: 'v1', resource: 'virtualservices' },
-          namespace: 'shop',
-          name: 'reviews',
-          operation,
-          userInfo: { username: 'someone', groups: ['system:authenticated'] },
-          object,
-          ...(oldObject ? { oldObject } : {}),
-          dryRun: false,
-        } as AdmissionRequest;
-        const found = decide(request, { namespaceLabels: {}, now: new Date() }, config).violations.some((violation) => violation.invariantId === 'ZT-NET-010');
-        const sent = conditionsHold(webhook, { group: 'networking.istio.io', resource: 'virtualservices', operation, namespace: 'shop', object, oldObject: oldObject ?? null });
+        const kind = { group: 'networking.istio.io', version: 'v1', kind: 'VirtualService', resource: 'virtualservices' };
+        const { found, sent } = foundAndSent(webhook, config, 'ZT-NET-010', kind, operation, object, oldObject);
         const where = `${operation} ${JSON.stringify(spec)} over ${JSON.stringify(oldSpec)}`;
         if (found) assert.ok(sent, `refused by ZT-NET-010 but not sent: ${where}`);
         // The condition over-approximates hosts only: where every host it would count is one ZT-NET-010
