@@ -14,6 +14,12 @@ export interface Facts {
    * the review core answers with an explicit deadline response when it has passed.
    */
   deadline?: number;
+  /**
+   * Which of the namespaces the request's object names by a bare `<service>.<namespace>` host (a
+   * VirtualService's hosts) exist: only then is such a host a cluster service's and not an external
+   * name (ZT-NET-010). Absent when the object names none.
+   */
+  existingNamespaces?: ReadonlySet<string>;
 }
 
 /** One broken rule, as an invariant reports it. The engine adds the id and formats the one-line message. */

@@ -1,13 +1,15 @@
 import type { AdmissionRequest } from '../admission/types.js';
 import type { Facts } from '../engine/types.js';
-import { asObject, stringMap } from '../util/json.js';
+import { namespacesToLookUp } from '../invariants/net/mesh-hosts.js';
+import { asArray, asObject, stringMap } from '../util/json.js';
 import type { NamespaceSource } from './types.js';
 
 /**
  * The labels of the request's namespace as last stored. For a Namespace under review the API server
  * names the namespace itself, so these are its labels before the change (none for a new one); what the
  * change does to them is in the request's object and oldObject (ZT-NS-001). Default when nothing is
- * known: no labels.
+ * known: no labels. For a VirtualService, also which namespaces its bare `<service>.<namespace>`
+ * hosts would name exist (ZT-NET-010); an unknown one counts as absent.
  */
 export function gatherFacts(request: AdmissionRequest, namespaces: NamespaceSource, now: Date): Facts {
   const name = request.namespace;
@@ -17,5 +19,7 @@ export function gatherFacts(request: AdmissionRequest, namespaces: NamespaceSour
     now,
   };
   if (namespaceObject) facts.namespaceObject = namespaceObject;
+  const named = request.kind.group === 'networking.istio.io' && request.kind.kind === 'VirtualService' ? namespacesToLookUp(asArray(asObject(request.object?.['spec'])?.['hosts'])) : [];
+  if (named.length > 0) facts.existingNamespaces = new Set(named.filter((namespace) => namespaces.get(namespace) !== undefined));
   return facts;
 }

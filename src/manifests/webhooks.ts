@@ -10,7 +10,9 @@ import type { KubeObject, ManifestOptions } from './types.js';
  *   set by the API server and cannot be forged), so the control plane and ztgate itself can always be
  *   repaired.
  * - What the config leaves unprotected (protection.excludeNamespaces, protection.namespaceSelector)
- *   reaches a fail-closed webhook only for Calico policy, which ztgate guards everywhere (scope.ts).
+ *   reaches a fail-closed webhook only for what ztgate guards everywhere (scope.ts): Calico policy and
+ *   tiers, namespace label changes, Services adding external IPs, VirtualServices routing other
+ *   namespaces' services.
  * - Requests from kubelets (group system:nodes) are skipped: node status and mirror pods must flow even
  *   when ztgate is down.
  * - Leases, Events, TokenReviews and SubjectAccessReviews are never listed in rules: they are on the hot
@@ -103,13 +105,14 @@ export const EXTERNAL_IPS_RULES = [{ apiGroups: [''], apiVersions: ['v1'], opera
  * ZT-NET-010 runs in every evaluated namespace too, so the VirtualServices it could refuse go to a
  * fail-closed webhook there, and the rest keep the protected/unprotected split. CEL cannot read hosts
  * as Istio does, so the condition takes a superset: any host containing a wildcard or `.svc`
- * (whatever the cluster domain), on a route bound to the mesh and exported beyond its namespace,
+ * (whatever the cluster domain) or of two labels (`reviews.payments`, which ztgate counts when the
+ * namespace exists), on a route bound to the mesh and exported beyond its namespace,
  * whose spec changed. Those last three are exactly the invariant's own tests. DELETE never reaches it
  * (the VirtualService rules list CREATE and UPDATE only).
  */
 export const MAY_ROUTE_OTHER_NAMESPACES =
   "request.resource.group == 'networking.istio.io' && request.resource.resource == 'virtualservices' && has(object.spec) && has(object.spec.hosts) && " +
-  "object.spec.hosts.exists(h, h.contains('*') || h.matches('(?i)[.]svc')) && " +
+  "object.spec.hosts.exists(h, h.contains('*') || h.matches('(?i)[.]svc') || h.matches('^[^.*]+[.][^.*]+[.]?$')) && " +
   "(!has(object.spec.gateways) || size(object.spec.gateways) == 0 || 'mesh' in object.spec.gateways) && " +
   "(!has(object.spec.exportTo) || size(object.spec.exportTo) == 0 || object.spec.exportTo.exists(e, e != '.' && e != '~' && e != request.namespace)) && " +
   '(oldObject == null || !has(oldObject.spec) || object.spec != oldObject.spec)';

@@ -323,6 +323,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       const cases: [string, string, Obj, Obj | undefined, boolean][] = [
         ['a short host', 'CREATE', virtualService({ hosts: ['reviews'] }), undefined, false],
         ['an external host', 'CREATE', virtualService({ hosts: ['api.example.com'] }), undefined, false],
+        ['a two-label host (another namespace’s service, if that namespace exists)', 'CREATE', virtualService({ hosts: ['reviews.payments'] }), undefined, true],
         ['another namespace’s service', 'CREATE', virtualService({ hosts: [foreign] }), undefined, true],
         ['its own service by full name (CEL cannot tell)', 'CREATE', virtualService({ hosts: ['reviews.shop.svc.cluster.local'] }), undefined, true],
         ['upper case', 'CREATE', virtualService({ hosts: ['Reviews.Payments.SVC'] }), undefined, true],

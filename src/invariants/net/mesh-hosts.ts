@@ -21,12 +21,18 @@ const EVERY_NAMESPACE: ForeignReach = { kind: 'every-namespace' };
  * when it names only its own or none. Istio resolves a short name in the writer's namespace; a cluster
  * host is `<service>.<namespace>.svc[.<cluster domain>]` (longer names under it, such as a StatefulSet
  * Pod's, still belong to that namespace); a wildcard over `svc.<cluster domain>` or any of its parents
- * (`*.svc.cluster.local`, `*.cluster.local`, `*.local`, `*.svc`, `*`) covers every namespace. Envoy
- * matches domains without regard to case, so neither does this. Two-label names (`reviews.prod`) and
- * external names are not cluster hosts here: `reviews.prod` resolves only through a client's DNS
- * search path, and an external name is nobody's namespace.
+ * (`*.svc.cluster.local`, `*.cluster.local`, `*.local`, `*.svc`, `*`) covers every namespace. A bare
+ * `<service>.<namespace>` is how clients in other namespaces often call a service, and sidecars answer
+ * that name for it, so it counts when `<namespace>` exists (`existingNamespaces`); otherwise it is an
+ * external name (`example.com`), nobody's namespace. Envoy matches domains without regard to case, so
+ * neither does this.
  */
-export function foreignReachOf(host: string, ownNamespace: string, clusterDomain: string): ForeignReach | undefined {
+export function foreignReachOf(
+  host: string,
+  ownNamespace: string,
+  clusterDomain: string,
+  existingNamespaces: ReadonlySet<string> = NONE,
+): ForeignReach | undefined {
   const name = normalHost(host);
   const serviceDomain = `svc.${normalHost(clusterDomain)}`;
   if (name === '*') return EVERY_NAMESPACE;
@@ -41,7 +47,27 @@ export function foreignReachOf(host: string, ownNamespace: string, clusterDomain
     const namespace = labels[labels.length - 1]!;
     return namespace === ownNamespace ? undefined : { kind: 'namespace', namespace };
   }
+  const namespace = bareServiceNamespace(name);
+  if (namespace !== undefined && namespace !== ownNamespace && existingNamespaces.has(namespace)) return { kind: 'namespace', namespace };
   return undefined;
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** `payments` of `reviews.payments`: the namespace a two-label name would be, if it exists. */
+function bareServiceNamespace(name: string): string | undefined {
+  const labels = name.split('.');
+  return labels.length === 2 && !name.includes('*') && labels[0] !== '' ? labels[1] : undefined;
+}
+
+/** The namespaces whose existence decides what these hosts name (the facts to gather for them). */
+export function namespacesToLookUp(hosts: readonly unknown[]): string[] {
+  const names = new Set<string>();
+  for (const host of hosts) {
+    const namespace = typeof host === 'string' ? bareServiceNamespace(normalHost(host)) : undefined;
+    if (namespace) names.add(namespace);
+  }
+  return [...names];
 }
 
 function normalHost(host: string): string {

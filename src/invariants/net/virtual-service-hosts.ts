@@ -72,7 +72,7 @@ export const virtualServiceHosts: Invariant = {
     const findings: Finding[] = [];
     asArray(spec['hosts']).forEach((host, i) => {
       if (typeof host !== 'string') return;
-      const reach = foreignReachOf(host, ownNamespace, ctx.config.injection.clusterDomain);
+      const reach = foreignReachOf(host, ownNamespace, ctx.config.injection.clusterDomain, ctx.facts.existingNamespaces);
       if (!reach) return;
       findings.push({
         path: `spec.hosts[${i}]`,

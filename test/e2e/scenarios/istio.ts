@@ -82,6 +82,11 @@ export function istioScenarios(env: () => E2E): void {
       assertAdmitted(owned, `${owners} routes its own service for every namespace`);
       const mesh = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: virtualService('everything', owners, { hosts: ['*.svc.cluster.local'] }) });
       assertDenied(mesh, 'a wildcard over every namespace', ['routes host "*.svc.cluster.local", which covers the services of every namespace,'], MESH_ROUTING);
+      // The name clients in other namespaces often use: judged because ztgate's namespace cache knows the namespace.
+      const bare = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: virtualService('bare', ns, { hosts: [`reviews.${owners}`] }) });
+      assertDenied(bare, `a bare reviews.${owners}`, [`routes host "reviews.${owners}", a service of namespace "${owners}",`], MESH_ROUTING);
+      const external = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: virtualService('egress', ns, { hosts: ['httpbin.org'] }) });
+      assertAdmitted(external, 'a route for an external two-label name (no namespace org)');
 
       const decided = e.ztgate.decisions().filter((d) => d['kind'] === 'VirtualService');
       const refused = decided.filter((d) => d['name'] === 'hijack').map((d) => d['invariants']);

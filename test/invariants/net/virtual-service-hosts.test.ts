@@ -1,9 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultConfig } from '../../../src/config/parse.js';
+import { decide } from '../../../src/engine/decide.js';
 import { denialLine } from '../../../src/engine/messages.js';
+import { StaticNamespaceSource } from '../../../src/facts/static.js';
+import { gatherFacts } from '../../../src/facts/gather.js';
 import { foreignReachOf } from '../../../src/invariants/net/mesh-hosts.js';
 import type { JsonObject, JsonValue } from '../../../src/util/json.js';
-import { configWith, expectFindingPaths, findingsOf, review } from './support.js';
+import { admissionRequest, configWith, expectFindingPaths, findingsOf, FIXED_NOW, review } from './support.js';
 
 const ID = 'ZT-NET-010';
 
@@ -47,6 +51,27 @@ describe('foreignReachOf (cluster domain cluster.local)', () => {
       assert.equal(got, expected);
     });
   }
+
+  /** [host, what it reaches beyond shop when namespaces payments and shop exist] */
+  const BARE: [string, string | undefined][] = [
+    ['reviews.payments', 'payments'],
+    ['Reviews.Payments.', 'payments'],
+    ['reviews.shop', undefined],
+    ['example.com', undefined],
+    ['*.payments', undefined],
+    ['.payments', undefined],
+  ];
+  for (const [host, expected] of BARE) {
+    test(`${host}, namespace payments existing → ${expected ?? 'nothing beyond shop'}`, () => {
+      const reach = foreignReachOf(host, 'shop', 'cluster.local', new Set(['payments', 'shop']));
+      assert.equal(reach?.kind === 'namespace' ? reach.namespace : reach?.kind, expected);
+    });
+  }
+
+  test('a bare <service>.<namespace> names nothing when that namespace does not exist', () => {
+    assert.equal(foreignReachOf('reviews.payments', 'shop', 'cluster.local', new Set(['shop'])), undefined);
+    assert.equal(foreignReachOf('reviews.payments', 'shop', 'cluster.local'), undefined);
+  });
 
   test('follows the configured cluster domain', () => {
     assert.deepEqual(foreignReachOf('reviews.payments.svc.corp.internal', 'shop', 'corp.internal'), { kind: 'namespace', namespace: 'payments' });
@@ -115,6 +140,21 @@ describe('ZT-NET-010', () => {
     assert.equal(findingsOf(review(reweighted, { operation: 'UPDATE', oldObject: old }), ID).length, 1);
     const widened = virtualService({ hosts: [FOREIGN] });
     assert.equal(findingsOf(review(widened, { operation: 'UPDATE', oldObject: virtualService({ hosts: [FOREIGN], exportTo: ['.'] }) }), ID).length, 1);
+  });
+
+  test('a bare <service>.<namespace> host is judged once the facts say that namespace exists', () => {
+    const namespaces = new StaticNamespaceSource([
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments' } },
+    ]);
+    const request = admissionRequest(virtualService({ hosts: ['cart', 'reviews.payments', 'httpbin.org', 'cart.shop'] }));
+    const facts = gatherFacts(request, namespaces, FIXED_NOW);
+    assert.deepEqual([...(facts.existingNamespaces ?? [])], ['payments', 'shop'], 'org is looked up and not found');
+    const found = decide(request, facts, defaultConfig()).denials.map((denial) => denial.path);
+    assert.deepEqual(found, ['spec.hosts[1]']);
+    assert.equal(decide(request, gatherFacts(request, new StaticNamespaceSource([]), FIXED_NOW), defaultConfig()).allowed, true, 'no namespace payments: an external name');
+    const pod = admissionRequest({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { hosts: ['reviews.payments'] } });
+    assert.equal(gatherFacts(pod, namespaces, FIXED_NOW).existingNamespaces, undefined, 'only VirtualServices look namespaces up');
   });
 
   test('deleting one and writing its status are not judged', () => {
