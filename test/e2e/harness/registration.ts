@@ -35,11 +35,20 @@ export function webhooksOf(configuration: Json): Json[] {
   return (configuration['webhooks'] as Json[] | undefined) ?? [];
 }
 
-/** Names of the registered validating webhooks that fail open (those for namespaces ztgate does not protect). */
-export function failOpenValidatingWebhooks(registration: Json[]): string[] {
+function validatingWebhooksWith(registration: Json[], failurePolicy: string): string[] {
   return registration
     .filter((o) => o['kind'] === 'ValidatingWebhookConfiguration')
     .flatMap(webhooksOf)
-    .filter((w) => w['failurePolicy'] === 'Ignore')
+    .filter((w) => w['failurePolicy'] === failurePolicy)
     .map((w) => String(w['name']));
+}
+
+/** Names of the registered validating webhooks that fail open (those for namespaces ztgate does not protect). */
+export function failOpenValidatingWebhooks(registration: Json[]): string[] {
+  return validatingWebhooksWith(registration, 'Ignore');
+}
+
+/** Names of the registered validating webhooks that fail closed. */
+export function failClosedValidatingWebhooks(registration: Json[]): string[] {
+  return validatingWebhooksWith(registration, 'Fail');
 }

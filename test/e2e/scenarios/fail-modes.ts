@@ -8,11 +8,15 @@
  * VirtualService routing another namespace's service (ZT-NET-010), while routes of its own hosts flow.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { EXCLUDED_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E } from '../harness/env.js';
+import { REPO_ROOT } from '../harness/build.js';
+import { EXCLUDED_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E, type User } from '../harness/env.js';
 import { assertAdmitted, CALICO, escapeRegExp, EXTERNAL_IPS, getObject, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
-import { failOpenValidatingWebhooks } from '../harness/registration.js';
+import { applyAsAdmin, failClosedValidatingWebhooks, failOpenValidatingWebhooks } from '../harness/registration.js';
 import { virtualService } from './istio.js';
 import { service } from './services.js';
 
@@ -118,5 +122,65 @@ export function failModeScenarios(env: () => E2E): void {
       assertAdmitted(await e.kubectl(['create', '-f', '-'], { as: 'bob', input: service('claim-while-down', EXCLUDED_NAMESPACE, ['198.51.100.9']) }), 'the refused Service, again (an allowed address)');
       assert.deepEqual(await registrationVersions(e), registered, 'the webhook configurations were not touched');
     });
+
+    test('the break-glass loop of docs/operations.md opens every fail-closed webhook while ztgate is down; applying the manifests again restores them', async () => {
+      const e = env();
+      const ns = await e.namespace('glass', { serviceAccounts: ['web'] });
+      const loop = breakGlassLoop();
+      // One compliant request per fail-closed webhook: each is refused only because ztgate is down.
+      const attempts: [string, User, string[], Json | undefined, string][] = [
+        ['a Pod in a protected namespace', 'bob', ['create', '--dry-run=server', '-f', '-'], pod('glass', ns, { serviceAccountName: 'web' }), VALIDATING],
+        ["a Calico policy in the protected tier, by an owner", 'alice', ['create', '--dry-run=server', '-f', '-'], tierPolicy('security.glass', EXCLUDED_NAMESPACE), CALICO],
+        ['a namespace label', 'bob', ['label', '--dry-run=server', 'namespace', ns, 'e2e-glass=yes'], undefined, NAMESPACES],
+        ['a Service claiming an allowed address', 'bob', ['create', '--dry-run=server', '-f', '-'], service('glass', EXCLUDED_NAMESPACE, ['198.51.100.11']), EXTERNAL_IPS],
+        ['a VirtualService of its own service, by full name', 'bob', ['create', '--dry-run=server', '-f', '-'], virtualService('glass', ns, { hosts: [`reviews.${ns}.svc.cluster.local`] }), MESH_ROUTING],
+      ];
+      const failClosed = failClosedValidatingWebhooks(e.registration);
+      assert.deepEqual([...new Set(attempts.map(([, , , , webhook]) => webhook))].sort(), [...failClosed].sort(), 'one attempt per fail-closed webhook');
+
+      await e.ztgate.stop();
+      try {
+        for (const [what, as, args, input, webhook] of attempts) {
+          const r = await e.kubectl(args, { as, ...(input ? { input } : {}) });
+          assert.ok(r.code !== 0 && r.stderr.includes(`failed calling webhook "${webhook}"`), `${what} fails closed at ${webhook} while ztgate is down; ${denialOf(r)}`);
+        }
+        const ran = await runAsAdmin(e, loop);
+        assert.equal(ran.code, 0, `the break-glass loop: ${denialOf(ran)}`);
+        const stored = await getObject(e, ['validatingwebhookconfiguration', 'ztgate']);
+        const policies = ((stored?.['webhooks'] as Json[] | undefined) ?? []).map((w) => `${String(w['name'])} ${String(w['failurePolicy'])}`);
+        assert.ok(policies.length > 0 && policies.every((line) => line.endsWith(' Ignore')), `every validating webhook fails open now: ${policies.join(', ')}`);
+        for (const [what, as, args, input] of attempts) {
+          assertAdmitted(await e.kubectl(args, { as, ...(input ? { input } : {}) }), `${what}, after the break-glass loop`);
+        }
+      } finally {
+        await applyAsAdmin(e.cluster, e.registration);
+        if (!e.ztgate.running) await e.ztgate.start();
+      }
+      await e.waitForWebhook();
+      const restored = await getObject(e, ['validatingwebhookconfiguration', 'ztgate']);
+      const back = ((restored?.['webhooks'] as Json[] | undefined) ?? []).filter((w) => w['failurePolicy'] === 'Fail').map((w) => String(w['name']));
+      assert.deepEqual(back.sort(), [...failClosed].sort(), 'applying the manifests again restores every fail-closed webhook');
+    });
+  });
+}
+
+/** The loop docs/operations.md gives to stop enforcing, exactly as written there. */
+function breakGlassLoop(): string {
+  const lines = readFileSync(join(REPO_ROOT, 'docs', 'operations.md'), 'utf8').split('\n');
+  const start = lines.findIndex((line) => line.startsWith('# Stop enforcing'));
+  const end = lines.findIndex((line, i) => i > start && line === 'done');
+  assert.ok(start >= 0 && end > start, 'docs/operations.md has the break-glass loop (from "# Stop enforcing" to "done")');
+  return lines.slice(start, end + 1).join('\n');
+}
+
+/** Runs a shell snippet as the cluster admin, with the suite's kubectl first on PATH. */
+function runAsAdmin(e: E2E, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'bash',
+      ['-euo', 'pipefail', '-c', script],
+      { env: { ...process.env, PATH: `${e.cluster.binDir}:${process.env['PATH'] ?? ''}`, KUBECONFIG: e.cluster.kubeconfigAdmin, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
