@@ -11,8 +11,8 @@ import type { KubeObject, ManifestOptions } from './types.js';
  *   repaired.
  * - What the config leaves unprotected (protection.excludeNamespaces, protection.namespaceSelector)
  *   reaches a fail-closed webhook only for what ztgate guards everywhere (scope.ts): Calico policy and
- *   tiers, namespace label changes, Services adding external IPs, VirtualServices routing other
- *   namespaces' services.
+ *   tiers, namespace label changes, Services adding external IPs, VirtualServices and ServiceEntries
+ *   routing other namespaces' traffic.
  * - Requests from kubelets (group system:nodes) are skipped: node status and mirror pods must flow even
  *   when ztgate is down.
  * - Leases, Events, TokenReviews and SubjectAccessReviews are never listed in rules: they are on the hot
@@ -54,7 +54,7 @@ export const PROTECTED_RULES = [
   { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: WRITE_DELETE, resources: ['networkpolicies'], scope: 'Namespaced' },
   { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
   { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules', 'envoyfilters'], scope: 'Namespaced' },
-  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices'], scope: 'Namespaced' },
+  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices', 'serviceentries'], scope: 'Namespaced' },
   { apiGroups: ['extensions.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['wasmplugins'], scope: 'Namespaced' },
 ];
 
@@ -101,23 +101,31 @@ export const ADDS_EXTERNAL_IPS =
 
 export const EXTERNAL_IPS_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: WRITE, resources: ['services'], scope: 'Namespaced' }];
 
+/** An Istio routing object exported beyond its namespace (exportTo unset means Istio's default, all). */
+const EXPORTED_BEYOND_NAMESPACE =
+  "(!has(object.spec.exportTo) || size(object.spec.exportTo) == 0 || object.spec.exportTo.exists(e, e != '.' && e != '~' && e != request.namespace))";
+const SPEC_CHANGED = '(oldObject == null || !has(oldObject.spec) || object.spec != oldObject.spec)';
+
 /**
- * ZT-NET-010 runs in every evaluated namespace too, so the VirtualServices it could refuse go to a
- * fail-closed webhook there, and the rest keep the protected/unprotected split. CEL cannot read hosts
- * as Istio does, so the condition takes a superset: any host containing a wildcard or `.svc`
- * (whatever the cluster domain) or of two labels (`reviews.payments`, which ztgate counts when the
- * namespace exists), on a route bound to the mesh and exported beyond its namespace,
- * whose spec changed. Those last three are exactly the invariant's own tests. DELETE never reaches it
- * (the VirtualService rules list CREATE and UPDATE only).
+ * ZT-NET-010 and ZT-NET-011 run in every evaluated namespace too, so the VirtualServices and
+ * ServiceEntries they could refuse go to a fail-closed webhook there, and the rest keep the
+ * protected/unprotected split. Exported beyond the namespace and a changed spec are exactly the
+ * invariants' own tests. CEL cannot read hosts as Istio does, so for a VirtualService the condition
+ * takes a superset: bound to the mesh, with any host containing a wildcard or `.svc` (whatever the
+ * cluster domain) or of two labels (`reviews.payments`, which ztgate counts when the namespace exists).
+ * For a ServiceEntry it takes every one that lists endpoints or selects workloads, whatever its hosts.
+ * DELETE never reaches it (their rules list CREATE and UPDATE only).
  */
 export const MAY_ROUTE_OTHER_NAMESPACES =
-  "request.resource.group == 'networking.istio.io' && request.resource.resource == 'virtualservices' && has(object.spec) && has(object.spec.hosts) && " +
+  "request.resource.group == 'networking.istio.io' && has(object.spec) && " +
+  `${EXPORTED_BEYOND_NAMESPACE} && ${SPEC_CHANGED} && (` +
+  "(request.resource.resource == 'virtualservices' && has(object.spec.hosts) && " +
   "object.spec.hosts.exists(h, h.contains('*') || h.matches('(?i)[.]svc') || h.matches('^[^.*]+[.][^.*]+[.]?$')) && " +
-  "(!has(object.spec.gateways) || size(object.spec.gateways) == 0 || 'mesh' in object.spec.gateways) && " +
-  "(!has(object.spec.exportTo) || size(object.spec.exportTo) == 0 || object.spec.exportTo.exists(e, e != '.' && e != '~' && e != request.namespace)) && " +
-  '(oldObject == null || !has(oldObject.spec) || object.spec != oldObject.spec)';
+  "(!has(object.spec.gateways) || size(object.spec.gateways) == 0 || 'mesh' in object.spec.gateways)) || " +
+  "(request.resource.resource == 'serviceentries' && " +
+  '((has(object.spec.endpoints) && size(object.spec.endpoints) > 0) || has(object.spec.workloadSelector))))';
 
-export const MESH_ROUTING_RULES = [{ apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices'], scope: 'Namespaced' }];
+export const MESH_ROUTING_RULES = [{ apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices', 'serviceentries'], scope: 'Namespaced' }];
 
 const SKIP_KUBELETS = { name: 'skip-kubelets', expression: NOT_A_NODE };
 /** What validate.ztgate.io and unprotected-N leave to the two webhooks above, so nothing is sent twice. */
@@ -212,7 +220,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       matchConditions: [SKIP_KUBELETS, { name: 'may-route-other-namespaces', expression: MAY_ROUTE_OTHER_NAMESPACES }],
     },
     // Outside protection only custom rules judge these (ZT-NET-008's Services go to external-ips.ztgate.io,
-    // ZT-NET-010's VirtualServices to mesh-routing.ztgate.io),
+    // ZT-NET-010's and ZT-NET-011's routing objects to mesh-routing.ztgate.io),
     // and ztgate itself fails open there on an internal error: a namespace the config leaves unprotected
     // must keep working while ztgate is down.
     ...unprotectedSelectors(options).map((namespaceSelector, index) => ({

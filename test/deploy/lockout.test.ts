@@ -315,8 +315,8 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       const validate = webhookNamed(validating, VALIDATE);
       assert.deepEqual(
         (routing['rules'] as Obj[]).map((rule) => [rule['apiGroups'], rule['resources'], rule['operations']]),
-        [[['networking.istio.io'], ['virtualservices'], ['CREATE', 'UPDATE']]],
-        'VirtualService writes only: not status, not DELETE',
+        [[['networking.istio.io'], ['virtualservices', 'serviceentries'], ['CREATE', 'UPDATE']]],
+        'VirtualService and ServiceEntry writes only: not status, not DELETE',
       );
       const foreign = 'reviews.payments.svc.cluster.local';
       /** [what, operation, object, oldObject, sent to mesh-routing.ztgate.io] */
@@ -341,6 +341,20 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       ];
       for (const [what, operation, object, oldObject, sent] of cases) {
         const request: SentRequest = { group: 'networking.istio.io', resource: 'virtualservices', operation, namespace: 'shop', object, oldObject: oldObject ?? null };
+        assert.equal(conditionsHold(routing, request), sent, `${MESH_ROUTING}: ${what}`);
+        assert.equal(conditionsHold(validate, request), !sent, `${VALIDATE}: ${what}`);
+      }
+      const entry = (spec: Obj): Obj => ({ metadata: { name: 'stripe', namespace: 'shop' }, spec: { hosts: ['api.stripe.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], ...spec } });
+      /** [what, object, sent to mesh-routing.ztgate.io] */
+      const entries: [string, Obj, boolean][] = [
+        ['a ServiceEntry resolved by DNS', entry({ resolution: 'DNS' }), false],
+        ['one with its own endpoints', entry({ resolution: 'STATIC', endpoints: [{ address: '10.1.2.3' }] }), true],
+        ['one selecting workloads', entry({ resolution: 'STATIC', workloadSelector: { labels: { app: 'proxy' } } }), true],
+        ['one with endpoints, exportTo ["."]', entry({ resolution: 'STATIC', endpoints: [{ address: '10.1.2.3' }], exportTo: ['.'] }), false],
+        ['one with an empty endpoints list', entry({ resolution: 'DNS', endpoints: [] }), false],
+      ];
+      for (const [what, object, sent] of entries) {
+        const request: SentRequest = { group: 'networking.istio.io', resource: 'serviceentries', operation: 'CREATE', namespace: 'shop', object };
         assert.equal(conditionsHold(routing, request), sent, `${MESH_ROUTING}: ${what}`);
         assert.equal(conditionsHold(validate, request), !sent, `${VALIDATE}: ${what}`);
       }

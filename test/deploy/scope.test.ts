@@ -13,7 +13,7 @@ import type { Config } from '../../src/config/types.js';
 import { isExemptNamespace, isProtectedNamespace } from '../../src/engine/scope.js';
 import { decide } from '../../src/engine/decide.js';
 import { INVARIANTS } from '../../src/invariants/registry.js';
-import { foreignReachOf } from '../../src/invariants/net/mesh-hosts.js';
+import { foreignReachOf, isOwnClusterHost } from '../../src/invariants/net/mesh-hosts.js';
 import { knownKinds } from '../../src/offline/kinds.js';
 import { DEFAULT_NAMESPACE, NAMES } from '../../src/manifests/names.js';
 import { scopeOf } from '../../src/manifests/scope.js';
@@ -242,17 +242,18 @@ describe('the split follows the invariants’ scope', () => {
         const judgedEverywhere = INVARIANTS.filter((invariant) => invariant.scope === 'everywhere' && invariant.appliesTo(request(r, operation))).map((i) => i.id);
         const onEverywhere = EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
         const onProtected = PROTECTED_RULES.some((rule) => covers(rule, r.group, r.resource, operation));
-        // What ZT-NET-008 and ZT-NET-010 judge is carved out of the protected split by matchConditions (tested below).
+        // What ZT-NET-008, ZT-NET-010 and ZT-NET-011 judge is carved out of the protected split by
+        // matchConditions (tested below).
         const carvedOutFor = EXTERNAL_IPS_RULES.some((rule) => covers(rule, r.group, r.resource, operation))
-          ? 'ZT-NET-008'
+          ? ['ZT-NET-008']
           : MESH_ROUTING_RULES.some((rule) => covers(rule, r.group, r.resource, operation))
-            ? 'ZT-NET-010'
+            ? [r.kind === 'VirtualService' ? 'ZT-NET-010' : 'ZT-NET-011']
             : undefined;
         assert.notEqual(onEverywhere, onProtected, `${operation}: in exactly one of PROTECTED_RULES and EVERYWHERE_RULES`);
         if (judgedEverywhere.length > 0) {
           assert.ok(onEverywhere || carvedOutFor, `${operation}: ${judgedEverywhere.join(', ')} run everywhere, so unprotected namespaces must not fail open for it`);
         }
-        if (carvedOutFor) assert.deepEqual(judgedEverywhere, [carvedOutFor], `${operation}: only ${carvedOutFor} is judged everywhere through its own webhook`);
+        if (carvedOutFor) assert.deepEqual(judgedEverywhere, carvedOutFor, `${operation}: only ${carvedOutFor.join()} is judged everywhere through its own webhook`);
       }
       // Fail-closed outside protection only where something judges it there.
       if (EVERYWHERE_RULES.some((rule) => r.operations.some((operation) => covers(rule, r.group, r.resource, operation)))) {
@@ -339,6 +340,37 @@ describe('the split follows the invariants’ scope', () => {
         const conditionCounts = (host: string) => /\*|\.svc/i.test(host) || /^[^.*]+[.][^.*]+[.]?$/.test(host);
         const overApproximated = (spec.hosts ?? []).some((host) => conditionCounts(host) && foreignReachOf(host, 'shop', 'cluster.local', EXISTING) === undefined);
         if (!overApproximated) assert.equal(sent, found, where);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('mesh-routing.ztgate.io is sent every ServiceEntry ZT-NET-011 would refuse, and exactly those when it names anything but its own namespace’s hosts', () => {
+    const config = parseConfig({}, 'default');
+    const webhook = webhookNamed(render(config).validating, NAMES.meshRoutingWebhook);
+    const HOSTS = ['api.stripe.com', 'vm-db.shop.svc.cluster.local', '*.shop.svc', 'reviews.payments.svc.cluster.local', 'legacy-db'];
+    const specArb = fc.record(
+      {
+        hosts: fc.uniqueArray(fc.constantFrom(...HOSTS), { minLength: 1, maxLength: 2 }),
+        addresses: fc.uniqueArray(fc.constantFrom('203.0.113.5', '10.20.0.0/16'), { maxLength: 1 }),
+        exportTo: fc.uniqueArray(fc.constantFrom('.', '~', '*', 'shop', 'payments'), { maxLength: 2 }),
+        endpoints: fc.constantFrom([], [{ address: '10.1.2.3' }]),
+        workloadSelector: fc.constant({ labels: { app: 'proxy' } }),
+        resolution: fc.constantFrom('STATIC', 'DNS', 'NONE'),
+      },
+      { requiredKeys: ['hosts', 'resolution'] },
+    );
+    const serviceEntry = (spec: Obj) => ({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'stripe', namespace: 'shop' }, spec });
+    fc.assert(
+      fc.property(fc.constantFrom('CREATE', 'UPDATE'), specArb, specArb, (operation, spec, oldSpec) => {
+        const object = serviceEntry(spec);
+        const oldObject = operation === 'UPDATE' ? serviceEntry(oldSpec) : undefined;
+        const kind = { group: 'networking.istio.io', version: 'v1', kind: 'ServiceEntry', resource: 'serviceentries' };
+        const { found, sent } = foundAndSent(webhook, config, 'ZT-NET-011', kind, operation, object, oldObject);
+        const where = `${operation} ${JSON.stringify(spec)} over ${JSON.stringify(oldSpec)}`;
+        if (found) assert.ok(sent, `refused by ZT-NET-011 but not sent: ${where}`);
+        const namesOthers = (spec.addresses ?? []).length > 0 || spec.hosts.some((host) => !isOwnClusterHost(host, 'shop', 'cluster.local'));
+        if (namesOthers) assert.equal(sent, found, where);
       }),
       { numRuns: 1000 },
     );

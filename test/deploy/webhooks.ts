@@ -141,6 +141,7 @@ export const REVIEWED: Reviewed[] = [
   { group: 'networking.istio.io', version: 'v1', resource: 'destinationrules', kind: 'DestinationRule', operations: WRITE_DELETE },
   { group: 'networking.istio.io', version: 'v1alpha3', resource: 'envoyfilters', kind: 'EnvoyFilter', operations: WRITE_DELETE },
   { group: 'networking.istio.io', version: 'v1', resource: 'virtualservices', kind: 'VirtualService', operations: WRITE },
+  { group: 'networking.istio.io', version: 'v1', resource: 'serviceentries', kind: 'ServiceEntry', operations: WRITE },
   { group: 'extensions.istio.io', version: 'v1alpha1', resource: 'wasmplugins', kind: 'WasmPlugin', operations: WRITE_DELETE },
   { group: 'ztgate.io', version: 'v1alpha1', resource: 'zerotrustrules', kind: 'ZeroTrustRule', operations: WRITE, cluster: true },
 ];

@@ -92,15 +92,14 @@ describe('known gaps (pinned)', () => {
     assert.equal(allowed(nodePort).allowed, true);
   });
 
-  test('GAP: cross-namespace routing by a gateway-bound VirtualService, by an address host, or by a ServiceEntry is not judged (ZT-NET-010 reads mesh-bound VirtualService hosts only)', () => {
+  test('GAP: a gateway-bound VirtualService, a VirtualService whose host is an address, and a ServiceEntry without endpoints are not judged for naming other namespaces’ services', () => {
     const route = (spec: JsonObject): JsonObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop' }, spec });
     assert.equal(allowed(route({ hosts: ['reviews.payments.svc.cluster.local'], gateways: ['istio-system/shared'] })).allowed, true);
     assert.equal(allowed(route({ hosts: ['10.96.0.15'] })).allowed, true, 'a ClusterIP as a host');
-    const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'reviews', namespace: 'shop' }, spec: { hosts: ['reviews.payments.svc.cluster.local'], addresses: ['10.96.0.0/12'], resolution: 'STATIC' } };
-    assert.equal(allowed(entry).allowed, true);
-    const resources = validatingWebhooks().flatMap((webhook) => (webhook['rules'] as { resources: string[] }[]).flatMap((rule) => rule.resources));
-    assert.equal(resources.includes('serviceentries'), false, 'ServiceEntries are not even sent');
-    assert.equal(allowed(route({ hosts: ['reviews.payments.svc.cluster.local'] })).allowed, false, 'the mesh-bound one is refused');
+    const entry = (spec: JsonObject): JsonObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'reviews', namespace: 'shop' }, spec: { hosts: ['reviews.payments.svc.cluster.local'], addresses: ['10.96.0.0/12'], ...spec } });
+    assert.equal(allowed(entry({ resolution: 'NONE' })).allowed, true, 'no endpoints: the original address decides');
+    assert.equal(allowed(route({ hosts: ['reviews.payments.svc.cluster.local'] })).allowed, false, 'the mesh-bound VirtualService is refused (ZT-NET-010)');
+    assert.equal(allowed(entry({ resolution: 'STATIC', endpoints: [{ address: '10.1.2.3' }] })).allowed, false, 'a ServiceEntry with endpoints is refused (ZT-NET-011)');
   });
 
   test("GAP: a Service's status (services/status, where load balancer controllers write their addresses) is not sent to ztgate", () => {

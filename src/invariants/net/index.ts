@@ -9,6 +9,7 @@ import { noAllowAllAuthorization } from './authz-allow-all.js';
 import { externalIPsAllowed } from './external-ips.js';
 import { meshExtensionOwnership } from './mesh-extensions.js';
 import { virtualServiceHosts } from './virtual-service-hosts.js';
+import { serviceEntryEndpoints } from './service-entry-endpoints.js';
 
 /** Network and mesh policy invariants (ZT-NET-*), in id order. */
 export const netInvariants: readonly Invariant[] = [
@@ -22,4 +23,5 @@ export const netInvariants: readonly Invariant[] = [
   externalIPsAllowed,
   meshExtensionOwnership,
   virtualServiceHosts,
+  serviceEntryEndpoints,
 ];

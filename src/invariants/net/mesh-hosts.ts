@@ -54,6 +54,16 @@ export function foreignReachOf(
 
 const NONE: ReadonlySet<string> = new Set();
 
+/**
+ * Whether a host is one of `namespace`'s own cluster names (`<service>.<namespace>.svc[.<cluster
+ * domain>]`, or a wildcard under it): the only names a ServiceEntry there may point elsewhere for
+ * others without taking over someone else's.
+ */
+export function isOwnClusterHost(host: string, namespace: string, clusterDomain: string): boolean {
+  const name = normalHost(host);
+  return [`.${namespace}.svc.${normalHost(clusterDomain)}`, `.${namespace}.svc`].some((suffix) => name.endsWith(suffix) && name.length > suffix.length && !name.startsWith('.'));
+}
+
 /** `payments` of `reviews.payments`: the namespace a two-label name would be, if it exists. */
 function bareServiceNamespace(name: string): string | undefined {
   const labels = name.split('.');

@@ -1,35 +1,13 @@
-import type { AdmissionRequest } from '../../admission/types.js';
 import type { Finding, Invariant } from '../../engine/types.js';
 import { asArray, asObject, type JsonObject } from '../../util/json.js';
-import { isWrite, specUnchanged } from './kinds.js';
+import { specUnchanged } from './kinds.js';
+import { clientsBeyond, istioNetworkingWrites } from './mesh-export.js';
 import { foreignReachOf, type ForeignReach } from './mesh-hosts.js';
-
-const ISTIO_NETWORKING = 'networking.istio.io';
-const VERSIONS = new Set(['v1', 'v1beta1', 'v1alpha3']);
-
-function isVirtualServiceWrite(request: AdmissionRequest): boolean {
-  const { group, version, kind } = request.kind;
-  return group === ISTIO_NETWORKING && kind === 'VirtualService' && VERSIONS.has(version) && !request.subResource && isWrite(request);
-}
 
 /** Sidecars apply a VirtualService only when it is bound to the reserved gateway `mesh`, or to none. */
 function routesSidecars(spec: JsonObject): boolean {
   const gateways = asArray(spec['gateways']);
   return gateways.length === 0 || gateways.includes('mesh');
-}
-
-/**
- * The namespaces other than its own whose clients follow the VirtualService, described for a message,
- * or undefined when only its own do. No exportTo means Istio's default, every namespace (a mesh may
- * narrow the default in meshConfig, which ztgate cannot see, so it is not assumed).
- */
-function clientsBeyond(spec: JsonObject, ownNamespace: string): string | undefined {
-  const exportTo = asArray(spec['exportTo']);
-  if (exportTo.length === 0) return 'every namespace (it sets no exportTo, and Istio exports to every namespace by default)';
-  const others = exportTo.filter((entry) => entry !== '.' && entry !== '~' && entry !== ownNamespace);
-  if (others.length === 0) return undefined;
-  if (others.includes('*')) return 'every namespace (exportTo "*")';
-  return `namespace${others.length > 1 ? 's' : ''} ${others.map((entry) => JSON.stringify(entry)).join(', ')} (exportTo)`;
 }
 
 function claimed(host: string, reach: ForeignReach): string {
@@ -60,7 +38,7 @@ export const virtualServiceHosts: Invariant = {
     'A VirtualService exported beyond its namespace decides where every client of the hosts it names sends its requests, so one naming another namespace’s services lets its author reroute or mirror that traffic to a workload of their own; routing for a service belongs in its namespace, and elsewhere may only shape the writer’s own clients.',
   defaultMode: 'enforce',
   scope: 'everywhere',
-  appliesTo: isVirtualServiceWrite,
+  appliesTo: istioNetworkingWrites('VirtualService'),
   check(ctx) {
     if (specUnchanged(ctx)) return [];
     const spec = asObject(ctx.object?.['spec']);

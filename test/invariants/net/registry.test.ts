@@ -6,10 +6,10 @@ import { netInvariants } from '../../../src/invariants/net/index.js';
 import { invariantById } from '../../../src/invariants/registry.js';
 import { review } from './support.js';
 
-test('ZT-NET-001..010 are registered in id order', () => {
+test('ZT-NET-001..011 are registered in id order', () => {
   assert.deepEqual(
     netInvariants.map((invariant) => invariant.id),
-    ['ZT-NET-001', 'ZT-NET-002', 'ZT-NET-003', 'ZT-NET-004', 'ZT-NET-005', 'ZT-NET-006', 'ZT-NET-007', 'ZT-NET-008', 'ZT-NET-009', 'ZT-NET-010'],
+    ['ZT-NET-001', 'ZT-NET-002', 'ZT-NET-003', 'ZT-NET-004', 'ZT-NET-005', 'ZT-NET-006', 'ZT-NET-007', 'ZT-NET-008', 'ZT-NET-009', 'ZT-NET-010', 'ZT-NET-011'],
   );
   for (const invariant of netInvariants) assert.equal(invariantById(invariant.id), invariant);
 });
@@ -27,12 +27,13 @@ test('ZT-NET-002 warns by default, the others enforce', () => {
     'ZT-NET-008': 'enforce',
     'ZT-NET-009': 'enforce',
     'ZT-NET-010': 'enforce',
+    'ZT-NET-011': 'enforce',
   });
 });
 
-test('tier ownership, validity, external IPs and VirtualService hosts run in every non-system namespace, the rest in protected ones', () => {
+test('tier ownership, validity, external IPs, VirtualService hosts and ServiceEntry endpoints run in every non-system namespace, the rest in protected ones', () => {
   const everywhere = netInvariants.filter((invariant) => invariant.scope === 'everywhere').map((invariant) => invariant.id);
-  assert.deepEqual(everywhere, ['ZT-NET-003', 'ZT-NET-004', 'ZT-NET-008', 'ZT-NET-010']);
+  assert.deepEqual(everywhere, ['ZT-NET-003', 'ZT-NET-004', 'ZT-NET-008', 'ZT-NET-010', 'ZT-NET-011']);
 });
 
 test('the default config protects tier security, owned by group ztgate:security-admins', () => {

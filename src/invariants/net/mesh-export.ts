@@ -1,0 +1,26 @@
+import type { AdmissionRequest } from '../../admission/types.js';
+import { asArray, type JsonObject } from '../../util/json.js';
+import { isWrite } from './kinds.js';
+
+const VERSIONS = new Set(['v1', 'v1beta1', 'v1alpha3']);
+
+/** appliesTo for writes (CREATE, UPDATE) of one networking.istio.io kind, not of its status. */
+export function istioNetworkingWrites(kind: string): (request: AdmissionRequest) => boolean {
+  return (request) =>
+    request.kind.group === 'networking.istio.io' && request.kind.kind === kind && VERSIONS.has(request.kind.version) && !request.subResource && isWrite(request);
+}
+
+/**
+ * The namespaces other than its own whose sidecars an Istio routing object (VirtualService,
+ * ServiceEntry) reaches, described for a message, or undefined when only its own do. No exportTo means
+ * Istio's default, every namespace (a mesh may narrow the default in meshConfig, which ztgate cannot
+ * see, so it is not assumed). `.` and the object's own namespace name are its own; `~` is no one.
+ */
+export function clientsBeyond(spec: JsonObject, ownNamespace: string): string | undefined {
+  const exportTo = asArray(spec['exportTo']);
+  if (exportTo.length === 0) return 'every namespace (it sets no exportTo, and Istio exports to every namespace by default)';
+  const others = exportTo.filter((entry) => entry !== '.' && entry !== '~' && entry !== ownNamespace);
+  if (others.length === 0) return undefined;
+  if (others.includes('*')) return 'every namespace (exportTo "*")';
+  return `namespace${others.length > 1 ? 's' : ''} ${others.map((entry) => JSON.stringify(entry)).join(', ')} (exportTo)`;
+}
