@@ -8,7 +8,7 @@ test('ztgate test passes the example suite', async () => {
   assert.match(result.stdout, /^PASS payments baseline › Pod payments\/ledger-migrate$/m);
   assert.match(result.stdout, /^PASS namespace labels › Namespace legacy$/m);
   assert.match(result.stdout, /^PASS external IPs › Service shop\/payments-api$/m);
-  assert.match(result.stdout, /ztgate test: 4 suites, 19 cases passed, 0 failed/);
+  assert.match(result.stdout, /ztgate test: 4 suites, 22 cases passed, 0 failed/);
 });
 
 test('ztgate test reports each failing expectation and exits 1', async () => {

@@ -30,6 +30,7 @@ const REVIEWED = [
   'authorizationpolicies.security.istio.io',
   'destinationrules.networking.istio.io',
   'envoyfilters.networking.istio.io',
+  'serviceentries.networking.istio.io',
   'virtualservices.networking.istio.io',
   'wasmplugins.extensions.istio.io',
   'networkpolicies.projectcalico.org',

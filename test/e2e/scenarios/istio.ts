@@ -50,7 +50,7 @@ export function virtualService(name: string, ns: string, spec: Json): Json {
 }
 
 export function istioScenarios(env: () => E2E): void {
-  describe('Istio routing (ZT-NET-010)', () => {
+  describe('Istio routing (ZT-NET-010, ZT-NET-011)', () => {
     test('a VirtualService names another namespace’s service only for its own clients, protected namespace or excluded', async () => {
       const e = env();
       const ns = await e.namespace('routes');
@@ -92,6 +92,39 @@ export function istioScenarios(env: () => E2E): void {
       const refused = decided.filter((d) => d['name'] === 'hijack').map((d) => d['invariants']);
       assert.deepEqual(refused, Array(4).fill(['ZT-NET-010:denied']), 'two namespaces, each a dry run and a real request');
       assert.ok(decided.some((d) => d['name'] === 'reviews' && d['allowed'] === true), `the owners' route was reviewed and admitted: ${JSON.stringify(decided)}`);
+    });
+
+    test('a ServiceEntry sends others’ traffic to its own endpoints only for its own namespace’s names or clients', async () => {
+      const e = env();
+      const ns = await e.namespace('entries');
+      const entry = (name: string, where: string, spec: Json): Json => ({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name, namespace: where },
+        spec: { ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], ...spec },
+      });
+      const intercepting = { hosts: ['api.stripe.com'], resolution: 'STATIC', endpoints: [{ address: '10.1.2.3' }] };
+      for (const where of [ns, EXCLUDED_NAMESPACE]) {
+        for (const dryRun of [['--dry-run=server'], []]) {
+          const r = await e.kubectl(['create', ...dryRun, '-f', '-'], { as: 'bob', input: entry('stripe', where, intercepting) });
+          assertDenied(
+            r,
+            `bob's ServiceEntry sending api.stripe.com to his own endpoint in ${where} ${dryRun.join(' ')}`,
+            ['ZT-NET-011: ServiceEntry "stripe" sends traffic for host "api.stripe.com" to endpoints it chose (spec.endpoints), for clients in every namespace', '(spec.hosts[0])'],
+            MESH_ROUTING,
+          );
+        }
+        assert.equal(await getObject(e, ['serviceentries.networking.istio.io', 'stripe', '-n', where]), undefined, `${where}: nothing stored`);
+      }
+      const described = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: entry('stripe', ns, { hosts: ['api.stripe.com'], resolution: 'DNS', location: 'MESH_EXTERNAL' }) });
+      assertAdmitted(described, 'the same destination resolved by DNS (no endpoints)');
+      const own = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: entry('stripe-local', ns, { ...intercepting, exportTo: ['.'] }) });
+      assertAdmitted(own, 'the intercepting entry for its own namespace only (exportTo ["."])');
+      const vms = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: entry('vm-db', ns, { hosts: [`vm-db.${ns}.svc.cluster.local`], resolution: 'STATIC', workloadSelector: { labels: { app: 'vm-db' } } }) });
+      assertAdmitted(vms, "the namespace's own VMs under its own cluster name, for everyone");
+      const address = JSON.stringify([{ op: 'add', path: '/spec/addresses', value: ['203.0.113.5'] }]);
+      const widened = await e.kubectl(['patch', 'serviceentries.networking.istio.io', 'vm-db', '-n', ns, '--type=json', '-p', address], { as: 'bob' });
+      assertDenied(widened, 'adding an address to it', ['ServiceEntry "vm-db" sends traffic for address "203.0.113.5"', '(spec.addresses[0])'], MESH_ROUTING);
     });
   });
 

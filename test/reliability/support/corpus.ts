@@ -133,4 +133,17 @@ export const REAL_REVIEWS: { name: string; review: JsonObject }[] = [
       },
     ),
   },
+  {
+    // ZT-NET-011: a ServiceEntry sending an external API and an address to endpoints of its own.
+    name: 'serviceentry with its own endpoints',
+    review: reviewOf(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'stripe', namespace: 'shop' },
+        spec: { hosts: ['api.stripe.com', 'vm-db.shop.svc'], addresses: ['203.0.113.5'], exportTo: ['*'], resolution: 'STATIC', endpoints: [{ address: '10.1.2.3', ports: { tls: 8443 } }], workloadSelector: { labels: { app: 'proxy' } } },
+      },
+      { uid: 'serviceentry' },
+    ),
+  },
 ];
