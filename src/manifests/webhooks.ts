@@ -135,6 +135,20 @@ const NOT_CARVED_OUT = [
   { name: 'not-routing-other-namespaces', expression: `!(${MAY_ROUTE_OTHER_NAMESPACES})` },
 ];
 
+/**
+ * Whether only webhooks that fail closed, in every evaluated namespace, send this request (Calico policy
+ * and tiers, ZeroTrustRules, Namespace label changes): then a review ztgate cannot finish must refuse
+ * it wherever it comes from, as the API server does while ztgate is down. Read off the rules themselves,
+ * so the fail-safe and the registration cannot drift apart.
+ */
+export function sentOnlyToFailClosed(request: { resource: { group: string; resource: string }; subResource?: string; operation: string }): boolean {
+  if (request.subResource) return false;
+  const { group, resource } = request.resource;
+  return [...EVERYWHERE_RULES, ...NAMESPACE_RULES].some(
+    (rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.operations.includes(request.operation),
+  );
+}
+
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];
 
 function clientConfig(options: ManifestOptions, path: string): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { decideMutation } from '../engine/mutate.js';
 import { isProtectedNamespace } from '../engine/scope.js';
 import { ZtgateError, type ErrorCode } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
+import { sentOnlyToFailClosed } from '../manifests/webhooks.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Facts, Verdict } from '../engine/types.js';
 import { keepMutation, lookUpMutation, replayMutation } from './mutation-replay.js';
@@ -59,8 +60,9 @@ function summarise(verdict: Verdict): { id: string; result: 'denied' | 'warned' 
 
 /**
  * An internal error must never open a hole nor lock the cluster: validation of a protected namespace
- * fails closed with an explicit message, mutation fails open with a warning (ZT-POD-006 catches a
- * Pod that missed its sidecar).
+ * fails closed with an explicit message, and so does validation of what only fail-closed webhooks
+ * send from anywhere (Calico policy, namespace labels), as the API server would without ztgate;
+ * mutation fails open with a warning (ZT-POD-006 catches a Pod that missed its sidecar).
  */
 function internalErrorResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, config: Config, error: unknown): AdmissionResponse {
   const detail = error instanceof Error ? error.message : String(error);
@@ -68,6 +70,9 @@ function internalErrorResponse(webhook: WebhookKind, request: AdmissionRequest, 
   const namespace = request.namespace ?? '';
   if (namespace === '' || isProtectedNamespace(namespace, facts.namespaceLabels, config)) {
     return deny(request.uid, `ztgate: internal error while validating, denied because the namespace is protected: ${detail}`);
+  }
+  if (sentOnlyToFailClosed(request)) {
+    return deny(request.uid, `ztgate: internal error while validating, denied because ztgate guards this ${request.kind.kind} in every namespace: ${detail}`);
   }
   return allow(request.uid, { warnings: [`ztgate: validation skipped after an internal error: ${detail}`.slice(0, 240)] });
 }

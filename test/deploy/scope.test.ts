@@ -22,6 +22,7 @@ import {
   EVERYWHERE_RULES,
   EXTERNAL_IPS_RULES,
   MESH_ROUTING_RULES,
+  sentOnlyToFailClosed,
   mutatingWebhookConfiguration,
   PROTECTED_RULES,
   validatingWebhookConfiguration,
@@ -133,6 +134,25 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  test('ztgate’s own fail-safe refuses outside protection exactly what only fail-closed webhooks send there', () => {
+    const config = parseConfig({ protection: { excludeNamespaces: ['legacy'] } }, 'table');
+    const { validating } = render(config);
+    const requests = [...REVIEWED, { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', operations: ['CREATE', 'UPDATE'] }];
+    for (const r of requests) {
+      for (const operation of r.operations) {
+        // An object that claims nothing (no external IP, no foreign host), relabelled on UPDATE.
+        const object = { metadata: { name: 'legacy', labels: { zone: 'b' } }, spec: {} };
+        const oldObject = operation === 'UPDATE' ? { metadata: { name: 'legacy', labels: { zone: 'a' } }, spec: {} } : operation === 'DELETE' ? object : null;
+        const policies = reached(validating, { group: r.group, resource: r.resource, operation, namespace: 'legacy', object: operation === 'DELETE' ? null : object, oldObject }).map(
+          (name) => webhookNamed(validating, name)['failurePolicy'],
+        );
+        const [resource, subResource] = r.resource.split('/') as [string, string?];
+        const expected = policies.length > 0 && policies.every((policy) => policy === 'Fail');
+        assert.equal(sentOnlyToFailClosed({ resource: { group: r.group, resource }, ...(subResource ? { subResource } : {}), operation }), expected, `${r.group || 'core'}/${r.resource} ${operation}: reaches ${policies.join(', ')}`);
+      }
+    }
   });
 
   test('the fail-closed webhooks fail closed, the unprotected ones fail open', () => {

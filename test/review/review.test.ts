@@ -87,3 +87,40 @@ describe('modes through the core', () => {
     });
   }
 });
+
+describe('an internal error while validating', () => {
+  /** The default config, but reading its modes throws: decide fails after the request is decoded. */
+  function brokenConfig() {
+    const config = parseConfig({ protection: { excludeNamespaces: ['sandbox'] } }, 'test');
+    return Object.defineProperty({ ...config }, 'modes', {
+      get() {
+        throw new Error('modes unreadable');
+      },
+    });
+  }
+  const policy = {
+    apiVersion: 'projectcalico.org/v3',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'security.open', namespace: 'sandbox' },
+    spec: { tier: 'security', selector: 'all()', ingress: [{ action: 'Allow' }] },
+  };
+  const relabel = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sandbox', labels: { team: 'b' } } };
+
+  /** [what, review, allowed, message or warning] */
+  const CASES: [string, ReturnType<typeof reviewOf>, boolean, RegExp][] = [
+    ['a Pod in a protected namespace is refused', reviewOf(pod({ serviceAccountName: 'web' })), false, /^ztgate: internal error while validating, denied because the namespace is protected: modes unreadable$/],
+    ['a Pod outside protection is admitted with a warning', reviewOf(pod({ serviceAccountName: 'web' }, { namespace: 'sandbox' })), true, /^ztgate: validation skipped after an internal error: modes unreadable$/],
+    ['a Calico policy outside protection is refused (only calico.ztgate.io, which fails closed, sends it)', reviewOf(policy), false, /denied because ztgate guards this NetworkPolicy in every namespace: modes unreadable$/],
+    ['a namespace relabelled outside protection is refused (only namespaces.ztgate.io sends it)', reviewOf(relabel, { namespace: 'sandbox', operation: 'UPDATE', oldObject: { ...relabel, metadata: { name: 'sandbox', labels: { team: 'a' } } } }), false, /denied because ztgate guards this Namespace in every namespace/],
+    ['a namespace created outside protection is admitted (new-namespaces.ztgate.io fails open)', reviewOf(relabel, { namespace: 'sandbox' }), true, /validation skipped after an internal error/],
+  ];
+  for (const [what, review, allowed, text] of CASES) {
+    test(what, () => {
+      const outcome = runReview('validate', review, deps({ config: brokenConfig() }));
+      assert.ok(outcome.ok);
+      assert.ok(outcome.internalError, 'the error is reported');
+      assert.equal(outcome.response.allowed, allowed);
+      assert.match(allowed ? outcome.response.warnings![0]! : outcome.response.status!.message, text);
+    });
+  }
+});
