@@ -22,7 +22,7 @@ export const NAMES = {
   newNamespaceWebhook: 'new-namespaces.ztgate.io',
   /** Services that add spec.externalIPs (ZT-NET-008), in every namespace but the exempt ones; fails closed. */
   externalIPsWebhook: 'external-ips.ztgate.io',
-  /** VirtualServices that may route other namespaces' services (ZT-NET-010), in every namespace but the exempt ones; fails closed. */
+  /** VirtualServices and ServiceEntries that may route other namespaces' traffic (ZT-NET-010, ZT-NET-011), in every namespace but the exempt ones; fails closed. */
   meshRoutingWebhook: 'mesh-routing.ztgate.io',
   /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
   unprotectedWebhookPrefix: 'unprotected',

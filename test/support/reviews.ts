@@ -1,3 +1,4 @@
+import { resourceInfo } from '../../src/offline/kinds.js';
 import type { JsonObject } from '../../src/util/json.js';
 
 export interface ReviewOptions {
@@ -28,18 +29,13 @@ export function pod(spec: JsonObject = {}, metadata: JsonObject = {}): JsonObjec
   };
 }
 
-/** The resource name discovery gives a kind: NetworkPolicy → networkpolicies, Tier → tiers. */
-function plural(kind: string): string {
-  const lower = kind.toLowerCase();
-  return lower.endsWith('y') ? `${lower.slice(0, -1)}ies` : `${lower}s`;
-}
-
 /** The AdmissionReview the API server would send for `object`. */
 export function reviewOf(object: JsonObject, options: ReviewOptions = {}): JsonObject {
   const kind = String(object['kind']);
   const apiVersion = String(object['apiVersion']);
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const resource = RESOURCES[kind] ?? { group: group!, version: version!, resource: plural(kind) };
+  // The resource name discovery gives (NetworkPolicy → networkpolicies), as ztgate's offline tables know it.
+  const resource = RESOURCES[kind] ?? { group: group!, version: version!, resource: resourceInfo(apiVersion, kind)?.resource ?? `${kind.toLowerCase()}s` };
   const metadata = (object['metadata'] ?? {}) as JsonObject;
   const operation = options.operation ?? 'CREATE';
   const request: JsonObject = {

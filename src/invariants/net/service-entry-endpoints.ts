@@ -1,7 +1,6 @@
 import type { Finding, Invariant } from '../../engine/types.js';
 import { asArray, asObject, type JsonObject } from '../../util/json.js';
-import { specUnchanged } from './kinds.js';
-import { clientsBeyond, istioNetworkingWrites } from './mesh-export.js';
+import { exportedRouting, isServiceEntryWrite } from './mesh-export.js';
 import { isOwnClusterHost } from './mesh-hosts.js';
 
 /** Where a ServiceEntry names the workloads that receive its traffic, or undefined when DNS or the original address decides. */
@@ -29,17 +28,12 @@ export const serviceEntryEndpoints: Invariant = {
     'A ServiceEntry that lists its own endpoints sends the traffic of every sidecar it is exported to for its hosts and addresses to those endpoints, so one exported beyond its namespace can intercept other namespaces’ calls to an external API, a database address or another team’s name; it may do so only for its own namespace’s cluster names, or for its own clients.',
   defaultMode: 'enforce',
   scope: 'everywhere',
-  appliesTo: istioNetworkingWrites('ServiceEntry'),
+  appliesTo: isServiceEntryWrite,
   check(ctx) {
-    if (specUnchanged(ctx)) return [];
-    const spec = asObject(ctx.object?.['spec']);
-    if (!spec) return [];
-    const source = endpointSource(spec);
-    if (!source) return [];
-    const ownNamespace = ctx.request.namespace ?? '';
-    const clients = clientsBeyond(spec, ownNamespace);
-    if (clients === undefined) return [];
-    const name = ctx.request.name ?? String(asObject(ctx.object?.['metadata'])?.['name'] ?? '');
+    const routing = exportedRouting(ctx);
+    const source = routing && endpointSource(routing.spec);
+    if (!routing || !source) return [];
+    const { spec, name, ownNamespace, clients } = routing;
     const domain = ctx.config.injection.clusterDomain;
     const fix = `Limit it to this namespace’s clients with exportTo: ["."], or name only hosts under ${ownNamespace}.svc.${domain} and no addresses; a namespace that provides others’ destinations by design needs an exception for ZT-NET-011`;
     const findings: Finding[] = [];

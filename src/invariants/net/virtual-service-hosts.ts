@@ -1,7 +1,6 @@
 import type { Finding, Invariant } from '../../engine/types.js';
-import { asArray, asObject, type JsonObject } from '../../util/json.js';
-import { specUnchanged } from './kinds.js';
-import { clientsBeyond, istioNetworkingWrites } from './mesh-export.js';
+import { asArray, type JsonObject } from '../../util/json.js';
+import { exportedRouting, isVirtualServiceWrite } from './mesh-export.js';
 import { foreignReachOf, type ForeignReach } from './mesh-hosts.js';
 
 /** Sidecars apply a VirtualService only when it is bound to the reserved gateway `mesh`, or to none. */
@@ -38,15 +37,11 @@ export const virtualServiceHosts: Invariant = {
     'A VirtualService exported beyond its namespace decides where every client of the hosts it names sends its requests, so one naming another namespace’s services lets its author reroute or mirror that traffic to a workload of their own; routing for a service belongs in its namespace, and elsewhere may only shape the writer’s own clients.',
   defaultMode: 'enforce',
   scope: 'everywhere',
-  appliesTo: istioNetworkingWrites('VirtualService'),
+  appliesTo: isVirtualServiceWrite,
   check(ctx) {
-    if (specUnchanged(ctx)) return [];
-    const spec = asObject(ctx.object?.['spec']);
-    if (!spec || !routesSidecars(spec)) return [];
-    const ownNamespace = ctx.request.namespace ?? '';
-    const clients = clientsBeyond(spec, ownNamespace);
-    if (clients === undefined) return [];
-    const name = ctx.request.name ?? String(asObject(ctx.object?.['metadata'])?.['name'] ?? '');
+    const routing = exportedRouting(ctx);
+    if (!routing || !routesSidecars(routing.spec)) return [];
+    const { spec, name, ownNamespace, clients } = routing;
     const findings: Finding[] = [];
     asArray(spec['hosts']).forEach((host, i) => {
       if (typeof host !== 'string') return;

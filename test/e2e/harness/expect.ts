@@ -15,7 +15,7 @@ export const NAMESPACES = NAMES.namespaceWebhook;
 export const NEW_NAMESPACES = NAMES.newNamespaceWebhook;
 /** Fail-closed, every evaluated namespace: Service writes that add spec.externalIPs (ZT-NET-008). */
 export const EXTERNAL_IPS = NAMES.externalIPsWebhook;
-/** Fail-closed, every evaluated namespace: VirtualService writes that may route other namespaces (ZT-NET-010). */
+/** Fail-closed, every evaluated namespace: VirtualService and ServiceEntry writes that may route other namespaces' traffic (ZT-NET-010, ZT-NET-011). */
 export const MESH_ROUTING = NAMES.meshRoutingWebhook;
 export const MUTATING = NAMES.mutatingWebhook;
 

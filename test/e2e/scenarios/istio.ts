@@ -1,6 +1,7 @@
 /**
  * Istio security policy and mesh extensions in a protected namespace, written by a developer, and
- * VirtualServices naming other namespaces' services, wherever ztgate evaluates.
+ * VirtualServices and ServiceEntries that would take over other namespaces' traffic, wherever ztgate
+ * evaluates.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
