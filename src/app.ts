@@ -63,7 +63,7 @@ export function buildApp(deps: AppDeps): ZtgateApp {
     void reply.code(coded.status).type('application/json').send(JSON.stringify(coded.toJSON()));
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new ZtgateError('NOT_FOUND', `no route ${request.method} ${request.url}; use POST /validate or POST /mutate`);
+    const error = new ZtgateError('NOT_FOUND', `no route ${request.method} ${request.url}; use POST /validate/fail, /validate/ignore, /validate or /mutate`);
     void reply.code(404).type('application/json').send(JSON.stringify(error.toJSON()));
   });
 

@@ -30,7 +30,8 @@ export const serveCommand: Command = {
   summary: 'Serve the admission webhook over HTTPS',
   help: `Usage: ztgate serve [options]
 
-Serves POST /validate and POST /mutate (AdmissionReview v1), GET /healthz and GET /readyz over HTTPS,
+Serves POST /validate/fail, /validate/ignore (the path of each validating webhook's failurePolicy),
+/validate and /mutate (AdmissionReview v1), GET /healthz and GET /readyz over HTTPS,
 and GET /metrics (plus /healthz and /readyz for kubelet probes) over plain HTTP on a separate port.
 
 Options:

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/types.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Logger } from '../log/logger.js';
-import { runReview, runReviewText, WEBHOOK_KINDS, type ReviewOutcome, type WebhookKind } from '../review/review.js';
+import { runReview, runReviewText, type ReviewDeps, type ReviewOutcome, type WebhookKind } from '../review/review.js';
+import { FAILURE_POLICIES, PATHS, VALIDATE_PATHS, type FailurePolicy } from '../manifests/names.js';
 import type { Metrics } from './metrics.js';
 import type { LoadShedder } from './load-shedding.js';
 import { ZtgateError } from '../errors.js';
@@ -59,14 +60,22 @@ function registerShedding(app: FastifyInstance, shedder: LoadShedder, metrics: M
   });
 }
 
-const REVIEW_PATHS = new Set(WEBHOOK_KINDS.map((webhook) => `/${webhook}`));
+/** Every path a review arrives on, and what the path says about the webhook that sent it. */
+export const REVIEW_ROUTES: readonly { path: string; webhook: WebhookKind; failurePolicy?: FailurePolicy }[] = [
+  { path: PATHS.validate, webhook: 'validate' },
+  ...FAILURE_POLICIES.map((failurePolicy) => ({ path: VALIDATE_PATHS[failurePolicy], webhook: 'validate' as const, failurePolicy })),
+  { path: PATHS.mutate, webhook: 'mutate' },
+];
+
+const REVIEW_PATHS = new Set(REVIEW_ROUTES.map(({ path }) => path));
 
 export function registerReviewRoutes(app: FastifyInstance, deps: RouteDeps): void {
   if (deps.shedder) registerShedding(app, deps.shedder, deps.metrics);
-  for (const webhook of WEBHOOK_KINDS) {
-    app.post(`/${webhook}`, async (httpRequest, reply) => {
+  for (const { path, webhook, failurePolicy } of REVIEW_ROUTES) {
+    app.post(path, async (httpRequest, reply) => {
       const started = process.hrtime.bigint();
-      const reviewDeps = { config: deps.config(), namespaces: deps.namespaces, now: deps.now?.() ?? new Date() };
+      // One object shape for every path (failurePolicy set, if undefined), so the core's reads stay monomorphic.
+      const reviewDeps: ReviewDeps = { config: deps.config(), namespaces: deps.namespaces, now: deps.now?.() ?? new Date(), failurePolicy };
       // No body parser ran when the request had no JSON content type: the core says what is missing.
       const { body } = httpRequest;
       const outcome = typeof body === 'string' ? runReviewText(webhook, body, reviewDeps) : runReview(webhook, body, reviewDeps);

@@ -32,11 +32,23 @@ export const NAMES = {
 } as const;
 
 export const PATHS = {
+  /** Reviews whose sender is not known from the path (registrations older than VALIDATE_PATHS, `curl`). */
   validate: '/validate',
   mutate: '/mutate',
   healthz: '/healthz',
   readyz: '/readyz',
 } as const;
+
+export type FailurePolicy = 'Fail' | 'Ignore';
+export const FAILURE_POLICIES: readonly FailurePolicy[] = ['Fail', 'Ignore'];
+
+/**
+ * Each validating webhook calls the path of its own failurePolicy (as Kyverno's `/validate/fail` and
+ * `/validate/ignore` do). The review cannot otherwise tell which webhook sent a request: the same kinds
+ * reach fail-closed and fail-open webhooks. With it, a review ztgate cannot finish is answered as the
+ * API server answers when ztgate cannot be reached.
+ */
+export const VALIDATE_PATHS: Readonly<Record<FailurePolicy, string>> = { Fail: '/validate/fail', Ignore: '/validate/ignore' };
 
 export const HTTPS_PORT = 8443;
 export const SERVICE_PORT = 443;

@@ -1,4 +1,4 @@
-import { NAMES, PATHS, RULE_GROUP, RULE_PLURAL, SERVICE_PORT } from './names.js';
+import { NAMES, PATHS, RULE_GROUP, RULE_PLURAL, SERVICE_PORT, VALIDATE_PATHS, type FailurePolicy } from './names.js';
 import { evaluatedSelector, protectedSelector, unprotectedSelectors, type NamespaceSelector } from './scope.js';
 import type { KubeObject, ManifestOptions } from './types.js';
 
@@ -19,6 +19,8 @@ import type { KubeObject, ManifestOptions } from './types.js';
  *   path of leader election and authentication.
  * - Mutation fails open (Ignore): a missed sidecar is caught by the validating webhook. Validation fails
  *   closed (Fail): that is the point of an admission policy.
+ * - Each validating webhook calls the path of its failurePolicy (VALIDATE_PATHS), so a review ztgate
+ *   cannot finish is answered as the API server would answer without ztgate.
  * - timeoutSeconds sit above ztgate's own deadlines (validate 2s, mutate 1s), so ztgate answers with its
  *   fail-safe verdict before the API server gives up, with room left for TLS, network and queueing. The
  *   mutating timeout is the shorter one because mutating webhooks run one after another (and may run
@@ -176,16 +178,17 @@ const LABELS = { 'app.kubernetes.io/name': NAMES.app, 'app.kubernetes.io/compone
 interface WebhookSpec {
   name: string;
   namespaceSelector: NamespaceSelector;
+  failurePolicy: FailurePolicy;
   [field: string]: unknown;
 }
 
-/** A configuration of webhooks calling one path: the shared settings, then what is particular to each. */
-function configuration(kind: string, options: ManifestOptions, path: string, webhooks: WebhookSpec[]): KubeObject {
+/** A configuration of webhooks: the shared settings, the path each calls, then what is particular to each. */
+function configuration(kind: string, options: ManifestOptions, pathOf: (failurePolicy: FailurePolicy) => string, webhooks: WebhookSpec[]): KubeObject {
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind,
     metadata: { name: NAMES.webhookConfiguration, labels: LABELS },
-    webhooks: webhooks.map(({ name, namespaceSelector, ...rest }) => ({ name, ...common(options, path, namespaceSelector), ...rest })),
+    webhooks: webhooks.map(({ name, namespaceSelector, ...rest }) => ({ name, ...common(options, pathOf(rest.failurePolicy), namespaceSelector), ...rest })),
   };
 }
 
@@ -196,7 +199,7 @@ export function unprotectedWebhookName(index: number): string {
 
 export function validatingWebhookConfiguration(options: ManifestOptions): KubeObject {
   const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
-  return configuration('ValidatingWebhookConfiguration', options, PATHS.validate, [
+  return configuration('ValidatingWebhookConfiguration', options, (failurePolicy) => VALIDATE_PATHS[failurePolicy], [
     {
       name: NAMES.validatingWebhook,
       namespaceSelector: protectedSelector(options),
@@ -237,7 +240,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
     // ZT-NET-010's and ZT-NET-011's routing objects to mesh-routing.ztgate.io),
     // and ztgate itself fails open there on an internal error: a namespace the config leaves unprotected
     // must keep working while ztgate is down.
-    ...unprotectedSelectors(options).map((namespaceSelector, index) => ({
+    ...unprotectedSelectors(options).map((namespaceSelector, index): WebhookSpec => ({
       name: unprotectedWebhookName(index),
       namespaceSelector,
       failurePolicy: 'Ignore',
@@ -249,7 +252,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
 }
 
 export function mutatingWebhookConfiguration(options: ManifestOptions): KubeObject {
-  return configuration('MutatingWebhookConfiguration', options, PATHS.mutate, [
+  return configuration('MutatingWebhookConfiguration', options, () => PATHS.mutate, [
     {
       name: NAMES.mutatingWebhook,
       // Not narrowed to protected namespaces: injection follows the mesh labels wherever ztgate evaluates

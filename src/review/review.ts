@@ -7,6 +7,7 @@ import { decideMutation } from '../engine/mutate.js';
 import { isProtectedNamespace } from '../engine/scope.js';
 import { ZtgateError, type ErrorCode } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
+import type { FailurePolicy } from '../manifests/names.js';
 import { sentOnlyToFailClosed } from '../manifests/webhooks.js';
 import type { NamespaceSource } from '../facts/types.js';
 import type { Facts, Verdict } from '../engine/types.js';
@@ -21,6 +22,8 @@ export interface ReviewDeps {
   now: Date;
   /** Monotonic milliseconds; tests replace it to simulate slow decisions. */
   clock?: () => number;
+  /** The failurePolicy of the webhook that sent the request, when its path says (VALIDATE_PATHS). */
+  failurePolicy?: FailurePolicy;
 }
 
 /** The internal budget of one review: below the webhook timeout, so ztgate answers before the API server gives up. */
@@ -59,36 +62,46 @@ function summarise(verdict: Verdict): { id: string; result: 'denied' | 'warned' 
 }
 
 /**
- * An internal error must never open a hole nor lock the cluster: validation of a protected namespace
- * fails closed with an explicit message, and so does validation of what only fail-closed webhooks
- * send from anywhere (Calico policy, namespace labels), as the API server would without ztgate;
+ * Why a validation ztgate cannot finish (an internal error, the deadline) must still refuse, or
+ * undefined when it may admit with a warning. Any one reason is enough, so a stale registration or a
+ * path that says nothing never opens what another reason closes: ztgate's own view of protection, a
+ * kind that only fail-closed webhooks send (Calico policy, namespace labels), or the sending webhook's
+ * failurePolicy. Each answers as the API server does while ztgate cannot be reached.
+ */
+function failClosedReason(request: AdmissionRequest, facts: Facts, config: Config, failurePolicy: FailurePolicy | undefined): string | undefined {
+  const namespace = request.namespace ?? '';
+  if (namespace === '') return 'the object is protected';
+  if (isProtectedNamespace(namespace, facts.namespaceLabels, config)) return `namespace ${namespace} is protected`;
+  if (sentOnlyToFailClosed(request)) return `ztgate guards this ${request.kind.kind} in every namespace`;
+  if (failurePolicy === 'Fail') return 'the webhook that sent it fails closed (failurePolicy: Fail)';
+  return undefined;
+}
+
+/**
+ * An internal error must never open a hole nor lock the cluster: validation refuses with an explicit
+ * message where failing closed is the rule (failClosedReason) and admits with a warning elsewhere;
  * mutation fails open with a warning (ZT-POD-006 catches a Pod that missed its sidecar).
  */
-function internalErrorResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, config: Config, error: unknown): AdmissionResponse {
+function internalErrorResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, deps: ReviewDeps, error: unknown): AdmissionResponse {
   const detail = error instanceof Error ? error.message : String(error);
   if (webhook === 'mutate') return allow(request.uid, { warnings: [`ztgate: mutation skipped after an internal error: ${detail}`.slice(0, 240)] });
-  const namespace = request.namespace ?? '';
-  if (namespace === '' || isProtectedNamespace(namespace, facts.namespaceLabels, config)) {
-    return deny(request.uid, `ztgate: internal error while validating, denied because the namespace is protected: ${detail}`);
-  }
-  if (sentOnlyToFailClosed(request)) {
-    return deny(request.uid, `ztgate: internal error while validating, denied because ztgate guards this ${request.kind.kind} in every namespace: ${detail}`);
-  }
+  const reason = failClosedReason(request, facts, deps.config, deps.failurePolicy);
+  if (reason) return deny(request.uid, `ztgate: internal error while validating, denied because ${reason}: ${detail}`);
   return allow(request.uid, { warnings: [`ztgate: validation skipped after an internal error: ${detail}`.slice(0, 240)] });
 }
 
 /**
- * Past the deadline the decision is not trusted to be complete: validation of a protected namespace
- * denies with its own explicit message (never the API server's generic timeout), mutation allows
- * without a patch, and ZT-POD-006 catches the missing sidecar on the validating side.
+ * Past the deadline the decision is not trusted to be complete: validation refuses with its own
+ * explicit message (never the API server's generic timeout) where failing closed is the rule, mutation
+ * allows without a patch, and ZT-POD-006 catches the missing sidecar on the validating side.
  */
-function deadlineResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, config: Config, elapsedMs: number): AdmissionResponse {
-  const budget = budgetMs(webhook, config);
+function deadlineResponse(webhook: WebhookKind, request: AdmissionRequest, facts: Facts, deps: ReviewDeps, elapsedMs: number): AdmissionResponse {
+  const budget = budgetMs(webhook, deps.config);
   const spent = `took ${Math.round(elapsedMs)} ms, over ztgate's ${budget} ms deadline`;
   if (webhook === 'mutate') return allow(request.uid, { warnings: [`ztgate: mutation skipped: the review ${spent}`] });
-  const namespace = request.namespace ?? '';
-  if (namespace === '' || isProtectedNamespace(namespace, facts.namespaceLabels, config)) {
-    return deny(request.uid, `ztgate: deadline exceeded: validating this ${request.kind.kind} ${spent}; denied because ${namespace ? `namespace ${namespace}` : 'the object'} is protected. Retry; if it persists, look for slow custom rules (ztgate_deadline_exceeded_total).`);
+  const reason = failClosedReason(request, facts, deps.config, deps.failurePolicy);
+  if (reason) {
+    return deny(request.uid, `ztgate: deadline exceeded: validating this ${request.kind.kind} ${spent}; denied because ${reason}. Retry; if it persists, look for slow custom rules (ztgate_deadline_exceeded_total).`);
   }
   return allow(request.uid, { warnings: [`ztgate: validation skipped: the review ${spent}`] });
 }
@@ -114,7 +127,7 @@ export function runReview(webhook: WebhookKind, body: unknown, deps: ReviewDeps)
     // let a slow review of a Calico policy, an external IP or a cross-namespace route through outside
     // protection, where the webhooks that send those fail closed.
     if (outcome.verdict && !outcome.verdict.allowed) return { ...outcome, deadlineExceeded: true };
-    const response = deadlineResponse(webhook, request, facts, deps.config, elapsedMs);
+    const response = deadlineResponse(webhook, request, facts, deps, elapsedMs);
     return { ...outcome, response, body: encodeReview('admission.k8s.io/v1', response), mutated: false, deadlineExceeded: true };
   }
   return outcome;
@@ -134,7 +147,7 @@ function decideAndRespond(webhook: WebhookKind, request: AdmissionRequest, facts
     }
     return mutate(request, facts, deps.config);
   } catch (error) {
-    const response = internalErrorResponse(webhook, request, facts, deps.config, error);
+    const response = internalErrorResponse(webhook, request, facts, deps, error);
     return {
       ok: true, httpStatus: 200, body: encodeReview('admission.k8s.io/v1', response), request, response,
       violations: [], mutated: false, internalError: error instanceof Error ? error.message : String(error),

@@ -9,6 +9,7 @@ import { manifestsCommand } from '../../src/cli/manifests.js';
 import { ConfigNode } from '../../src/config/reader.js';
 import { DEFAULT_SYSTEM_NAMESPACES, parseConfigText } from '../../src/config/parse.js';
 import { CONFIG_FILE, RULE_GROUP, RULE_PLURAL, SYSTEM_NAMESPACES } from '../../src/manifests/names.js';
+import { REVIEW_ROUTES } from '../../src/http/review-routes.js';
 import { generateCertificates } from '../../src/tls/dev-certs.js';
 import { parseLabelSelector, selectorMatches } from '../../src/util/label-selector.js';
 import { runCommand } from './io.js';
@@ -265,6 +266,16 @@ describe('deploy/ rendered by kubectl kustomize', () => {
           assert.equal(webhook['timeoutSeconds'], kind === 'MutatingWebhookConfiguration' ? 3 : 5, `${kind} ${name}: timeoutSeconds`);
         }
       });
+
+      test(`${rendering}: each webhook calls a path ztgate serves, and a validating one the path of its own failurePolicy, so ztgate's fail-safe answers as the API server would without it`, () => {
+        for (const { kind, webhook } of allWebhooks(pick())) {
+          const path: string = webhook['clientConfig']['service']['path'];
+          const route = REVIEW_ROUTES.find((candidate) => candidate.path === path);
+          assert.ok(route, `${webhook['name']}: ${path} is served`);
+          assert.equal(route.webhook, kind === 'MutatingWebhookConfiguration' ? 'mutate' : 'validate', `${webhook['name']}: ${path}`);
+          if (route.webhook === 'validate') assert.equal(route.failurePolicy, webhook['failurePolicy'], `${webhook['name']}: ${path} answers for failurePolicy ${webhook['failurePolicy']}`);
+        }
+      });
     }
 
     test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout, namespace creation fails open; nothing is unprotected by default', () => {
@@ -275,7 +286,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         const webhook = webhookNamed(validating, name);
         assert.equal(webhook['failurePolicy'], 'Fail');
         assert.equal(webhook['timeoutSeconds'], 5);
-        assert.deepEqual(webhook['clientConfig']['service'], { name: 'ztgate', namespace: NAMESPACE, path: '/validate', port: 443 });
+        assert.deepEqual(webhook['clientConfig']['service'], { name: 'ztgate', namespace: NAMESPACE, path: '/validate/fail', port: 443 });
       }
     });
 
@@ -595,7 +606,8 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       for (const { kind, webhook } of webhooks) {
         const clientConfig = webhook['clientConfig'];
         assert.deepEqual(Object.keys(clientConfig).sort(), ['caBundle', 'url']);
-        assert.equal(clientConfig['url'], `https://127.0.0.1:9443${kind === 'MutatingWebhookConfiguration' ? '/mutate' : '/validate'}`, webhook['name']);
+        const path = kind === 'MutatingWebhookConfiguration' ? '/mutate' : webhook['failurePolicy'] === 'Fail' ? '/validate/fail' : '/validate/ignore';
+        assert.equal(clientConfig['url'], `https://127.0.0.1:9443${path}`, webhook['name']);
         assert.equal(Buffer.from(clientConfig['caBundle'], 'base64').toString('utf8'), caPem);
       }
     });

@@ -2,6 +2,7 @@ import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { pod, reviewOf } from '../support/reviews.js';
 import { testApp } from '../support/app.js';
+import { parseConfig } from '../../src/config/parse.js';
 
 const { app, logs, metrics, startDraining } = testApp();
 after(() => app.close());
@@ -49,6 +50,49 @@ describe('POST /validate', () => {
     const text = await metrics.registry.metrics();
     assert.match(text, /ztgate_admission_duration_seconds_count\{webhook="validate",kind="Pod",operation="CREATE",allowed="false"\} \d+/);
     assert.match(text, /ztgate_invariant_decisions_total\{invariant="ZT-POD-001",result="denied"\} \d+/);
+  });
+});
+
+describe('POST /validate/fail and /validate/ignore: the path of the sending webhook’s failurePolicy', () => {
+  const service = (uid: string) =>
+    reviewOf(
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'claims', namespace: 'sandbox' }, spec: { ports: [{ port: 80 }], externalIPs: ['203.0.113.7'] } },
+      { uid },
+    );
+  test('a decision is the same on every validate path, byte for byte', async () => {
+    const review = reviewOf(pod({ serviceAccountName: 'default' }), { uid: 'uid-paths' });
+    const bodies = await Promise.all(['/validate', '/validate/fail', '/validate/ignore'].map(async (url) => (await post(url, review)).body));
+    assert.equal(bodies[1], bodies[0]);
+    assert.equal(bodies[2], bodies[0]);
+  });
+  test('an internal error outside protection refuses on /validate/fail and admits with a warning on /validate/ignore', async () => {
+    const config = parseConfig({ protection: { excludeNamespaces: ['sandbox'] } }, 'test');
+    const broken = Object.defineProperty({ ...config }, 'modes', {
+      get() {
+        throw new Error('modes unreadable');
+      },
+    });
+    const failing = testApp({ config: broken });
+    try {
+      const answer = async (url: string) => (await failing.app.inject({ method: 'POST', url, payload: JSON.stringify(service(url)), headers: { 'content-type': 'application/json' } })).json().response;
+      const closed = await answer('/validate/fail');
+      assert.equal(closed.allowed, false);
+      assert.match(closed.status.message, /internal error while validating, denied because the webhook that sent it fails closed \(failurePolicy: Fail\): modes unreadable/);
+      for (const url of ['/validate/ignore', '/validate']) {
+        const open = await answer(url);
+        assert.equal(open.allowed, true, url);
+        assert.match(open.warnings[0], /validation skipped after an internal error/, url);
+      }
+      const counted = await failing.metrics.registry.metrics();
+      assert.match(counted, /ztgate_internal_errors_total\{webhook="validate"\} 3/);
+    } finally {
+      await failing.app.close();
+    }
+  });
+  test('any other path under /validate is 404', async () => {
+    const response = await post('/validate/Fail', service('uid-404'));
+    assert.equal(response.statusCode, 404);
+    assert.equal(response.json().code, 'NOT_FOUND');
   });
 });
 

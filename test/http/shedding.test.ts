@@ -28,6 +28,9 @@ test('over the in-flight limit, reviews get a fast 503 OVERLOADED and readiness 
   assert.equal(ready.statusCode, 503);
   assert.match(await shedding.metrics.registry.metrics(), /ztgate_shed_requests_total 1/);
   assert.equal((await shedding.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'health is not shed');
+  for (const url of ['/validate/fail', '/validate/ignore', '/mutate']) {
+    assert.equal((await shedding.app.inject({ method: 'POST', url, payload, headers })).statusCode, 503, `${url} is shed too`);
+  }
 });
 
 test('concurrent reviews beyond the limit are shed, and every finished review releases its slot', async () => {

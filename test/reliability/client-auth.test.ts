@@ -62,7 +62,7 @@ describe('serve --client-ca', () => {
 describe('the metrics port', () => {
   test('exposes no admission endpoint: POST /validate and /mutate are 404 and nothing is decided', async () => {
     const decided = serve.messages('admission decision').length;
-    for (const path of ['/validate', '/mutate', '/validate/', '//validate', '/metrics/../validate']) {
+    for (const path of ['/validate', '/validate/fail', '/validate/ignore', '/mutate', '/validate/', '//validate', '/metrics/../validate']) {
       const answer = await plainHttp(serve.metricsPort, 'POST', path, REVIEW);
       assert.equal(answer.status, 404, `POST ${path}`);
       assert.doesNotMatch(answer.body, /"allowed"/);

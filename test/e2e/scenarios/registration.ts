@@ -13,8 +13,8 @@ export function registrationScenarios(env: () => E2E): void {
       const e = env();
       const ca = Buffer.from(e.pki.ca.certPem).toString('base64');
       const expect = (name: string): { path: string; failurePolicy: string } | undefined => {
-        if (name === VALIDATING || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS || name === MESH_ROUTING) return { path: '/validate', failurePolicy: 'Fail' };
-        if (name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)) return { path: '/validate', failurePolicy: 'Ignore' };
+        if (name === VALIDATING || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS || name === MESH_ROUTING) return { path: '/validate/fail', failurePolicy: 'Fail' };
+        if (name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)) return { path: '/validate/ignore', failurePolicy: 'Ignore' };
         if (name === MUTATING) return { path: '/mutate', failurePolicy: 'Ignore' };
         return undefined;
       };
