@@ -43,6 +43,15 @@ describe('ztgate review prints byte-identical answers to the server', () => {
       });
     }
   }
+  for (const [failurePolicy, url] of [['Fail', '/validate/fail'], ['Ignore', '/validate/ignore']] as const) {
+    test(`validate --failure-policy ${failurePolicy} answers as ${url}`, async () => {
+      const review = REVIEWS['default ServiceAccount'];
+      const server = await app.inject({ method: 'POST', url, payload: JSON.stringify(review), headers: { 'content-type': 'application/json' } });
+      const cli = await runCli(['review', '--failure-policy', failurePolicy, '--namespaces', namespacesFile], JSON.stringify(review));
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.equal(cli.stdout, server.body);
+    });
+  }
   test('YAML on stdin gives the same answer as JSON', async () => {
     const review = REVIEWS['default ServiceAccount'];
     const fromYaml = await runCli(['review', '-f', '-'], stringify(review));
@@ -61,6 +70,8 @@ describe('ztgate review exits 2 on bad input', () => {
     { name: 'two documents', args: ['review'], stdin: 'a: 1\n---\nb: 2\n', mentions: /exactly one AdmissionReview document, found 2/ },
     { name: 'missing file', args: ['review', '-f', '/nonexistent/review.json'], mentions: /cannot read \/nonexistent\/review\.json: ENOENT/ },
     { name: 'bad webhook', args: ['review', '--webhook', 'audit'], stdin: '{}', mentions: /--webhook: expected validate or mutate/ },
+    { name: 'bad failure policy', args: ['review', '--failure-policy', 'fail'], stdin: '{}', mentions: /--failure-policy: expected Fail or Ignore, got "fail"/ },
+    { name: 'a failure policy for mutate', args: ['review', '--webhook', 'mutate', '--failure-policy', 'Fail'], stdin: '{}', mentions: /--failure-policy: only validating webhooks .* \/mutate always fails open/ },
     { name: 'unknown flag', args: ['review', '--frobnicate'], stdin: '{}', mentions: /frobnicate/ },
     { name: 'invalid config', args: ['review', '--config', '/dev/null/x'], stdin: '{}', mentions: /cannot read config file/ },
   ];
