@@ -160,11 +160,13 @@ export function istioScenarios(env: () => E2E): void {
       assertAdmitted(strict, 'PeerAuthentication STRICT');
     });
 
-    test('AuthorizationPolicy with `rules: [{}]` is rejected; one naming its callers is admitted', async () => {
+    test('AuthorizationPolicy with rules: [{}] or only wildcard principals is rejected; one naming its callers is admitted', async () => {
       const e = env();
       const ns = await e.namespace('istio');
       const open = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: authorizationPolicy('allow-all', ns, [{}]) });
       assertDenied(open, 'AuthorizationPolicy rules: [{}]', ['ZT-NET-007: ']);
+      const anyPeer = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: authorizationPolicy('allow-any-peer', ns, [{ from: [{ source: { principals: ['*'] } }] }]) });
+      assertDenied(anyPeer, 'AuthorizationPolicy principals ["*"]', ['ZT-NET-007: ', 'from[0].source.principals "*"']);
       const named = authorizationPolicy('web-to-api', ns, [
         { from: [{ source: { principals: [`cluster.local/ns/${ns}/sa/web`] } }], to: [{ operation: { methods: ['GET'] } }] },
       ]);

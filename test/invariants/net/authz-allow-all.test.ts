@@ -20,6 +20,26 @@ const CASES: [string, JsonObject, string[]][] = [
   ['a from entry with an empty source', { rules: [{ from: [{ source: {} }] }] }, ['spec.rules[0]']],
   ['an empty to operation', { rules: [{ to: [{ operation: {} }] }] }, ['spec.rules[0]']],
   ['an open rule after a narrow one', { rules: [PRINCIPALS, {}] }, ['spec.rules[1]']],
+  ['principals ["*"]: every mesh identity (mTLS is STRICT where this runs)', { rules: [{ from: [{ source: { principals: ['*'] } }] }] }, ['spec.rules[0]']],
+  ['a principal prefix that stops at the trust domain', { rules: [{ from: [{ source: { principals: ['cluster.local/*'] } }] }] }, ['spec.rules[0]']],
+  ['a principal prefix of every namespace', { rules: [{ from: [{ source: { principals: ['cluster.local/ns/*'] } }] }] }, ['spec.rules[0]']],
+  ['one wildcard among exact principals', { rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/web', '*'] } }] }] }, ['spec.rules[0]']],
+  ['namespaces ["*"]', { rules: [{ from: [{ source: { namespaces: ['*'] } }] }] }, ['spec.rules[0]']],
+  ['ipBlocks of every address', { rules: [{ from: [{ source: { ipBlocks: ['0.0.0.0/0'] } }] }] }, ['spec.rules[0]']],
+  ['remoteIpBlocks of every IPv6 address', { rules: [{ from: [{ source: { remoteIpBlocks: ['::/0'] } }] }] }, ['spec.rules[0]']],
+  ['wildcard principals and wildcard operations', { rules: [{ from: [{ source: { principals: ['*'] } }], to: [{ operation: { methods: ['*'], paths: ['*'], hosts: ['*'] } }] }] }, ['spec.rules[0]']],
+  ['a wildcard source as one alternative among narrow ones', { rules: [{ from: [PRINCIPALS.from[0]!, { source: { namespaces: ['*'] } }] }] }, ['spec.rules[0]']],
+  ['an empty not-list narrows nothing', { rules: [{ from: [{ source: { principals: ['*'], notPrincipals: [] } }] }] }, ['spec.rules[0]']],
+  ['wildcard principals in a namespace', { rules: [{ from: [{ source: { principals: ['*'], namespaces: ['shop'] } }] }] }, []],
+  ['wildcard principals but for one', { rules: [{ from: [{ source: { principals: ['*'], notPrincipals: ['cluster.local/ns/sandbox/sa/default'] } }] }] }, []],
+  ['wildcard principals to one path', { rules: [{ from: [{ source: { principals: ['*'] } }], to: [{ operation: { paths: ['/health'] } }] }] }, []],
+  ['wildcard principals on one port', { rules: [{ from: [{ source: { principals: ['*'] } }], to: [{ operation: { ports: ['8080'] } }] }] }, []],
+  ['wildcard principals with a condition', { rules: [{ from: [{ source: { principals: ['*'] } }], when: [{ key: 'request.headers[x-tenant]', values: ['a'] }] }] }, []],
+  ['a principal prefix of one namespace', { rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/*'] } }] }] }, []],
+  ['a principal suffix (one ServiceAccount name in every namespace)', { rules: [{ from: [{ source: { principals: ['*/sa/web'] } }] }] }, []],
+  ['namespaces by prefix', { rules: [{ from: [{ source: { namespaces: ['shop-*'] } }] }] }, []],
+  ['requestPrincipals ["*"] still requires a valid JWT', { rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }, []],
+  ['an address range short of everything', { rules: [{ from: [{ source: { ipBlocks: ['10.0.0.0/8'] } }] }] }, []],
   ['an empty spec (deny all)', {}, []],
   ['ALLOW with no rules (matches nothing)', { action: 'ALLOW' }, []],
   ['rules: []', { rules: [] }, []],
@@ -45,6 +65,15 @@ describe('ZT-NET-007', () => {
     const verdict = review(authorizationPolicy('v1', { rules: [{}] }));
     assert.equal(verdict.denials.length, 1);
     assert.equal(verdict.denials[0]!.summary, 'rule 0 has no from, to or when, so the ALLOW policy allows every request');
+  });
+
+  test('a wildcard rule names the wildcards in its one line', () => {
+    const verdict = review(authorizationPolicy('v1', { rules: [{ from: [{ source: { principals: ['*'] } }], to: [{ operation: { methods: ['*'] } }] }] }));
+    assert.equal(verdict.denials.length, 1);
+    assert.equal(
+      verdict.denials[0]!.summary,
+      'rule 0 narrows nothing (from[0].source.principals "*", to[0].operation.methods "*" match every request), so the ALLOW policy allows every request',
+    );
   });
 
   test('namespaces outside protection are not checked', () => {
