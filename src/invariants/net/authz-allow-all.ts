@@ -85,7 +85,7 @@ export const noAllowAllAuthorization: Invariant = {
           ? `rule ${i} has no from, to or when, so the ALLOW policy allows every request`
           : wildcards.length === 0
             ? `rule ${i} has only empty from/to entries, so the ALLOW policy allows every request`
-            : `rule ${i} narrows nothing (${wildcards.join(', ')} match every request), so the ALLOW policy allows every request`,
+            : `rule ${i} is narrowed only by wildcards (${wildcards.join(', ')}), so the ALLOW policy allows every request`,
         why: 'it admits every caller to every operation of the selected workloads',
         fix: 'Name the callers in from.source (exact principals or namespaces), narrow to.operation, add when conditions, or delete the rule',
       });

@@ -72,7 +72,7 @@ describe('ZT-NET-007', () => {
     assert.equal(verdict.denials.length, 1);
     assert.equal(
       verdict.denials[0]!.summary,
-      'rule 0 narrows nothing (from[0].source.principals "*", to[0].operation.methods "*" match every request), so the ALLOW policy allows every request',
+      'rule 0 is narrowed only by wildcards (from[0].source.principals "*", to[0].operation.methods "*"), so the ALLOW policy allows every request',
     );
   });
 
