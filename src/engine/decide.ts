@@ -5,7 +5,7 @@ import { INVARIANTS } from '../invariants/registry.js';
 import { stringMap, asObject } from '../util/json.js';
 import { findException } from './exceptions.js';
 import { auditKey, denialLine, truncate, warningLine } from './messages.js';
-import { exemptionReason, isProtectedNamespace } from './scope.js';
+import { exemptionReason, isJudgedAsProtected } from './scope.js';
 import type { CheckContext, Facts, Invariant, Verdict, Violation } from './types.js';
 
 export function modeOf(invariant: Invariant, config: Config): Mode {
@@ -30,14 +30,13 @@ function objectLabels(request: AdmissionRequest): Record<string, string> {
 }
 
 export function buildContext(request: AdmissionRequest, facts: Facts, config: Config): CheckContext {
-  const namespace = request.namespace ?? '';
   return {
     request,
     object: request.operation === 'DELETE' ? undefined : request.object,
     oldObject: request.oldObject,
     facts,
     config,
-    protectedNamespace: namespace === '' || isProtectedNamespace(namespace, facts.namespaceLabels, config),
+    protectedNamespace: isJudgedAsProtected(request, facts.namespaceLabels, config),
   };
 }
 

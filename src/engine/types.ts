@@ -48,7 +48,10 @@ export interface CheckContext {
   oldObject: JsonObject | undefined;
   facts: Facts;
   config: Config;
-  /** True when the request's namespace is protected (always true for cluster-scoped objects). */
+  /**
+   * True when the request's namespace is protected, for cluster-scoped objects, and for mesh-wide Istio
+   * policy in the root namespace (scope.ts isJudgedAsProtected).
+   */
   protectedNamespace: boolean;
 }
 

@@ -4,7 +4,7 @@ import type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } fro
 import type { Config } from '../config/types.js';
 import { decide } from '../engine/decide.js';
 import { decideMutation } from '../engine/mutate.js';
-import { isProtectedNamespace } from '../engine/scope.js';
+import { isMeshWidePolicy, isProtectedNamespace } from '../engine/scope.js';
 import { ZtgateError, type ErrorCode } from '../errors.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { FailurePolicy } from '../manifests/names.js';
@@ -72,6 +72,7 @@ function failClosedReason(request: AdmissionRequest, facts: Facts, config: Confi
   const namespace = request.namespace ?? '';
   if (namespace === '') return 'the object is protected';
   if (isProtectedNamespace(namespace, facts.namespaceLabels, config)) return `namespace ${namespace} is protected`;
+  if (isMeshWidePolicy(request, config)) return `Istio applies this ${request.kind.kind} to every workload from its root namespace ${namespace}`;
   if (sentOnlyToFailClosed(request)) return `ztgate guards this ${request.kind.kind} in every namespace`;
   if (failurePolicy === 'Fail') return 'the webhook that sent it fails closed (failurePolicy: Fail)';
   return undefined;

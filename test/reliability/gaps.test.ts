@@ -102,21 +102,6 @@ describe('known gaps (pinned)', () => {
     assert.equal(allowed(entry({ resolution: 'STATIC', endpoints: [{ address: '10.1.2.3' }] })).allowed, false, 'a ServiceEntry with endpoints is refused (ZT-NET-011)');
   });
 
-  test('GAP: with the Istio root namespace outside protection, its mesh-wide PeerAuthentication and AuthorizationPolicy are not judged', () => {
-    const rootExcluded = parseConfig({ protection: { excludeNamespaces: ['istio-system'] } }, 'gap');
-    const decide = (object: JsonObject): boolean => {
-      const outcome = runReview('validate', reviewOf(object, { userInfo: ALICE }), { config: rootExcluded, namespaces: new StaticNamespaceSource([namespace('shop'), namespace('istio-system')]), now: new Date() });
-      assert.ok(outcome.ok);
-      return outcome.response.allowed;
-    };
-    const permissive = (ns: string): JsonObject => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: ns }, spec: { mtls: { mode: 'PERMISSIVE' } } });
-    const allowAll = (ns: string): JsonObject => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'allow-all', namespace: ns }, spec: { rules: [{}] } });
-    assert.equal(decide(permissive('istio-system')), true, 'mesh-wide PERMISSIVE: every namespace without its own PeerAuthentication follows it');
-    assert.equal(decide(allowAll('istio-system')), true, 'mesh-wide allow-all');
-    assert.equal(decide(permissive('shop')), false, 'namespace-wide PERMISSIVE in a protected namespace is refused (ZT-NET-006)');
-    assert.equal(decide(allowAll('shop')), false, 'allow-all in a protected namespace is refused (ZT-NET-007)');
-  });
-
   test("GAP: a Service's status (services/status, where load balancer controllers write their addresses) is not sent to ztgate", () => {
     const resources = validatingWebhooks().flatMap((webhook) => (webhook.rules as { resources: string[] }[]).flatMap((rule) => rule.resources));
     assert.equal(resources.includes('services/status') || resources.includes('services/*') || resources.includes('*/status'), false);

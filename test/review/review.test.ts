@@ -7,7 +7,7 @@ import { runReview, type ReviewDeps } from '../../src/review/review.js';
 import { namespace } from '../support/app.js';
 import { pod, reviewOf } from '../support/reviews.js';
 
-const namespaces = new StaticNamespaceSource([namespace('shop'), namespace('sandbox')]);
+const namespaces = new StaticNamespaceSource([namespace('shop'), namespace('sandbox'), namespace('istio-system')]);
 const sandboxExcluded = parseConfig({ protection: { excludeNamespaces: ['sandbox'] } }, 'test');
 
 /** A clock that jumps 5 s between its readings: every decision overruns its budget. */
@@ -120,7 +120,7 @@ describe('modes through the core', () => {
 describe('an internal error while validating', () => {
   /** The default config, but reading its modes throws: decide fails after the request is decoded. */
   function brokenConfig() {
-    const config = parseConfig({ protection: { excludeNamespaces: ['sandbox'] } }, 'test');
+    const config = parseConfig({ protection: { excludeNamespaces: ['sandbox', 'istio-system'] } }, 'test');
     return Object.defineProperty({ ...config }, 'modes', {
       get() {
         throw new Error('modes unreadable');
@@ -134,6 +134,7 @@ describe('an internal error while validating', () => {
     spec: { tier: 'security', selector: 'all()', ingress: [{ action: 'Allow' }] },
   };
   const relabel = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sandbox', labels: { team: 'b' } } };
+  const meshWide = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } };
 
   const service = {
     apiVersion: 'v1',
@@ -163,6 +164,8 @@ describe('an internal error while validating', () => {
     ['a Service adding an external IP outside protection, from external-ips.ztgate.io (Fail), is refused', reviewOf(service), 'Fail', false, /^ztgate: internal error while validating, denied because the webhook that sent it fails closed \(failurePolicy: Fail\): modes unreadable$/],
     ['a VirtualService routing another namespace outside protection, from mesh-routing.ztgate.io (Fail), is refused', reviewOf(route), 'Fail', false, /denied because the webhook that sent it fails closed/],
     ['the same Service on /validate, whose sender is unknown, is admitted with a warning (unprotected-N sends Services too)', reviewOf(service), undefined, true, /validation skipped after an internal error/],
+    ['a PeerAuthentication in the Istio root namespace, excluded from protection, is refused whatever the path', reviewOf(meshWide), 'Ignore', false, /^ztgate: internal error while validating, denied because Istio applies this PeerAuthentication to every workload from its root namespace istio-system: modes unreadable$/],
+    ['a Pod in the Istio root namespace, excluded from protection, is admitted with a warning', reviewOf(pod({ serviceAccountName: 'web' }, { namespace: 'istio-system' })), 'Ignore', true, /validation skipped after an internal error/],
   ];
   for (const [what, review, failurePolicy, allowed, text] of CASES) {
     test(what, () => {
