@@ -4,6 +4,9 @@ import type { Subjects } from '../config/types.js';
 import { isCatchAll, isStrictlyMasked, parseNetwork, type IpNetwork } from './ip.js';
 import { isDnsLabel } from './validate/names.js';
 
+/** Istio's own default for meshConfig.rootNamespace. */
+export const DEFAULT_ISTIO_ROOT_NAMESPACE = 'istio-system';
+
 export interface TierConfig {
   name: string;
   /**
@@ -107,7 +110,7 @@ function parseTiers(node: ConfigNode): TierConfig[] {
 export function parsePolicyConfig(node: ConfigNode): PolicyConfig {
   node.keys(['tiers', 'breakGlassGroups', 'calicoServiceAccounts', 'istioRootNamespace', 'allowedExternalIPs', 'meshExtensionOwners']);
   const rootNode = node.get('istioRootNamespace');
-  const istioRootNamespace = rootNode.string('istio-system');
+  const istioRootNamespace = rootNode.string(DEFAULT_ISTIO_ROOT_NAMESPACE);
   if (!isDnsLabel(istioRootNamespace)) rootNode.fail(`${JSON.stringify(istioRootNamespace)} is not a namespace name`);
   return {
     tiers: parseTiers(node.get('tiers')),

@@ -24,6 +24,8 @@ export const NAMES = {
   externalIPsWebhook: 'external-ips.ztgate.io',
   /** VirtualServices and ServiceEntries that may route other namespaces' traffic (ZT-NET-010, ZT-NET-011), in every namespace but the exempt ones; fails closed. */
   meshRoutingWebhook: 'mesh-routing.ztgate.io',
+  /** Istio policy in the mesh root namespace, which applies to every workload (ZT-NET-006, -007, -009), protected or not; fails closed. */
+  meshRootWebhook: 'mesh-root.ztgate.io',
   /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
   unprotectedWebhookPrefix: 'unprotected',
   mutatingWebhook: 'mutate.ztgate.io',

@@ -1,3 +1,4 @@
+import { DEFAULT_ISTIO_ROOT_NAMESPACE } from '../calico/config.js';
 import type { Config } from '../config/types.js';
 import type { LabelRequirement, LabelSelector } from '../util/label-selector.js';
 import { SYSTEM_NAMESPACES } from './names.js';
@@ -43,8 +44,13 @@ function requirementsOf(selector: LabelSelector): LabelRequirement[] {
 }
 
 export function scopeOf(config: Config): ReviewScope {
-  const { systemNamespaces, protection } = config;
-  return { systemNamespaces, excludeNamespaces: protection.excludeNamespaces, namespaceSelector: protection.namespaceSelector };
+  const { systemNamespaces, protection, policy } = config;
+  return {
+    systemNamespaces,
+    excludeNamespaces: protection.excludeNamespaces,
+    namespaceSelector: protection.namespaceSelector,
+    istioRootNamespace: policy.istioRootNamespace,
+  };
 }
 
 /** Never sent to ztgate: the built-in system namespaces, the config's, and ztgate's own. */
@@ -71,6 +77,20 @@ export function protectedSelector(options: ManifestOptions): NamespaceSelector {
     ...(Object.keys(matchLabels).length > 0 ? { matchLabels: { ...matchLabels } } : {}),
     matchExpressions: [nameNotIn([...exemptNamespaces(options), ...excludedNamespaces(options)]), ...(selector?.matchExpressions ?? [])].map(expression),
   };
+}
+
+/**
+ * The Istio root namespace, whose mesh-wide policy ztgate judges as protected whatever protection says
+ * (src/engine/scope.ts isMeshWidePolicy); undefined when it is exempt, as ztgate never sees it then.
+ */
+export function meshRootNamespace(options: ManifestOptions): string | undefined {
+  const root = options.scope?.istioRootNamespace ?? DEFAULT_ISTIO_ROOT_NAMESPACE;
+  return exemptNamespaces(options).includes(root) ? undefined : root;
+}
+
+/** One namespace, by the name label the API server sets. */
+export function namespaceNamed(name: string): NamespaceSelector {
+  return { matchExpressions: [{ key: NAME_LABEL, operator: 'In', values: [name] }] };
 }
 
 /**

@@ -29,4 +29,6 @@ export interface ReviewScope {
   excludeNamespaces: readonly string[];
   /** protection.namespaceSelector */
   namespaceSelector: LabelSelector;
+  /** policy.istioRootNamespace: its mesh-wide Istio policy goes to a fail-closed webhook of its own. */
+  istioRootNamespace: string;
 }

@@ -1,5 +1,5 @@
 import { NAMES, PATHS, RULE_GROUP, RULE_PLURAL, SERVICE_PORT, VALIDATE_PATHS, type FailurePolicy } from './names.js';
-import { evaluatedSelector, protectedSelector, unprotectedSelectors, type NamespaceSelector } from './scope.js';
+import { evaluatedSelector, meshRootNamespace, namespaceNamed, protectedSelector, unprotectedSelectors, type NamespaceSelector } from './scope.js';
 import type { KubeObject, ManifestOptions } from './types.js';
 
 /**
@@ -12,7 +12,8 @@ import type { KubeObject, ManifestOptions } from './types.js';
  * - What the config leaves unprotected (protection.excludeNamespaces, protection.namespaceSelector)
  *   reaches a fail-closed webhook only for what ztgate guards everywhere (scope.ts): Calico policy and
  *   tiers, namespace label changes, Services adding external IPs, VirtualServices and ServiceEntries
- *   routing other namespaces' traffic.
+ *   routing other namespaces' traffic. Istio policy in its root namespace applies to every workload, so
+ *   it goes to a fail-closed webhook whether or not protection covers that namespace.
  * - Requests from kubelets (group system:nodes) are skipped: node status and mirror pods must flow even
  *   when ztgate is down.
  * - Leases, Events, TokenReviews and SubjectAccessReviews are never listed in rules: they are on the hot
@@ -37,6 +38,16 @@ const WRITE_DELETE = ['CREATE', 'UPDATE', 'DELETE'];
 const CALICO_RESOURCES = ['networkpolicies', 'globalnetworkpolicies', 'stagednetworkpolicies', 'stagedglobalnetworkpolicies', 'tiers'];
 
 /**
+ * The Istio policy that, written in the root namespace, applies to every workload of the mesh (src/engine/scope.ts
+ * MESH_WIDE_FAMILIES); elsewhere it follows the protected/unprotected split with the workloads.
+ */
+export const MESH_POLICY_RULES = [
+  { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
+  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules', 'envoyfilters'], scope: 'Namespaced' },
+  { apiGroups: ['extensions.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['wasmplugins'], scope: 'Namespaced' },
+];
+
+/**
  * What the validating webhooks review, split by where ztgate judges it. Workloads, Kubernetes
  * NetworkPolicy and Istio policy are judged by invariants that run in protected namespaces only, so
  * they go to a fail-closed webhook there and to a fail-open one elsewhere (custom rules run in every
@@ -54,10 +65,8 @@ export const PROTECTED_RULES = [
   { apiGroups: ['apps'], apiVersions: ['v1'], operations: WRITE, resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], scope: 'Namespaced' },
   { apiGroups: ['batch'], apiVersions: ['v1'], operations: WRITE, resources: ['jobs', 'cronjobs'], scope: 'Namespaced' },
   { apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: WRITE_DELETE, resources: ['networkpolicies'], scope: 'Namespaced' },
-  { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
-  { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['destinationrules', 'envoyfilters'], scope: 'Namespaced' },
+  ...MESH_POLICY_RULES,
   { apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices', 'serviceentries'], scope: 'Namespaced' },
-  { apiGroups: ['extensions.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['wasmplugins'], scope: 'Namespaced' },
 ];
 
 export const EVERYWHERE_RULES = [
@@ -129,13 +138,24 @@ export const MAY_ROUTE_OTHER_NAMESPACES =
 
 export const MESH_ROUTING_RULES = [{ apiGroups: ['networking.istio.io'], apiVersions: ['*'], operations: WRITE, resources: ['virtualservices', 'serviceentries'], scope: 'Namespaced' }];
 
+/** What mesh-root.ztgate.io takes: MESH_POLICY_RULES' resources in the root namespace. */
+export function meshPolicyIn(rootNamespace: string): string {
+  const resources = MESH_POLICY_RULES.map(
+    ({ apiGroups, resources }) => `(request.resource.group == '${apiGroups[0]}' && request.resource.resource in [${resources.map((name) => `'${name}'`).join(', ')}])`,
+  );
+  return `request.namespace == '${rootNamespace}' && (${resources.join(' || ')})`;
+}
+
 const SKIP_KUBELETS = { name: 'skip-kubelets', expression: NOT_A_NODE };
-/** What validate.ztgate.io and unprotected-N leave to the two webhooks above, so nothing is sent twice. */
-const NOT_CARVED_OUT = [
-  SKIP_KUBELETS,
-  { name: 'not-adding-external-ips', expression: `!(${ADDS_EXTERNAL_IPS})` },
-  { name: 'not-routing-other-namespaces', expression: `!(${MAY_ROUTE_OTHER_NAMESPACES})` },
-];
+/** What validate.ztgate.io and unprotected-N leave to the carve-out webhooks, so nothing is sent twice. */
+function notCarvedOut(rootNamespace: string | undefined): { name: string; expression: string }[] {
+  return [
+    SKIP_KUBELETS,
+    { name: 'not-adding-external-ips', expression: `!(${ADDS_EXTERNAL_IPS})` },
+    { name: 'not-routing-other-namespaces', expression: `!(${MAY_ROUTE_OTHER_NAMESPACES})` },
+    ...(rootNamespace ? [{ name: 'not-mesh-root-policy', expression: `!(${meshPolicyIn(rootNamespace)})` }] : []),
+  ];
+}
 
 /**
  * Whether only webhooks that fail closed, in every evaluated namespace, send this request (Calico policy
@@ -199,6 +219,8 @@ export function unprotectedWebhookName(index: number): string {
 
 export function validatingWebhookConfiguration(options: ManifestOptions): KubeObject {
   const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
+  const rootNamespace = meshRootNamespace(options);
+  const notCarved = notCarvedOut(rootNamespace);
   return configuration('ValidatingWebhookConfiguration', options, (failurePolicy) => VALIDATE_PATHS[failurePolicy], [
     {
       name: NAMES.validatingWebhook,
@@ -206,7 +228,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       failurePolicy: 'Fail',
       ...validating,
       rules: PROTECTED_RULES,
-      matchConditions: NOT_CARVED_OUT,
+      matchConditions: notCarved,
     },
     { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...validating, rules: EVERYWHERE_RULES },
     // For a Namespace the selector reads its new labels: a namespace relabelled out of protection would
@@ -236,8 +258,13 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       rules: MESH_ROUTING_RULES,
       matchConditions: [SKIP_KUBELETS, { name: 'may-route-other-namespaces', expression: MAY_ROUTE_OTHER_NAMESPACES }],
     },
+    // The root namespace by name, protected or not: its Istio policy decides for protected namespaces too.
+    ...(rootNamespace
+      ? [{ name: NAMES.meshRootWebhook, namespaceSelector: namespaceNamed(rootNamespace), failurePolicy: 'Fail' as const, ...validating, rules: MESH_POLICY_RULES }]
+      : []),
     // Outside protection only custom rules judge these (ZT-NET-008's Services go to external-ips.ztgate.io,
-    // ZT-NET-010's and ZT-NET-011's routing objects to mesh-routing.ztgate.io),
+    // ZT-NET-010's and ZT-NET-011's routing objects to mesh-routing.ztgate.io, the root namespace's Istio
+    // policy to mesh-root.ztgate.io),
     // and ztgate itself fails open there on an internal error: a namespace the config leaves unprotected
     // must keep working while ztgate is down.
     ...unprotectedSelectors(options).map((namespaceSelector, index): WebhookSpec => ({
@@ -246,7 +273,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       failurePolicy: 'Ignore',
       ...validating,
       rules: PROTECTED_RULES,
-      matchConditions: NOT_CARVED_OUT,
+      matchConditions: notCarved,
     })),
   ]);
 }

@@ -9,6 +9,8 @@ import { manifestsCommand } from '../../src/cli/manifests.js';
 import { ConfigNode } from '../../src/config/reader.js';
 import { DEFAULT_SYSTEM_NAMESPACES, parseConfigText } from '../../src/config/parse.js';
 import { CONFIG_FILE, RULE_GROUP, RULE_PLURAL, SYSTEM_NAMESPACES } from '../../src/manifests/names.js';
+import { scopeOf } from '../../src/manifests/scope.js';
+import { validatingWebhookConfiguration } from '../../src/manifests/webhooks.js';
 import { REVIEW_ROUTES } from '../../src/http/review-routes.js';
 import { generateCertificates } from '../../src/tls/dev-certs.js';
 import { parseLabelSelector, selectorMatches } from '../../src/util/label-selector.js';
@@ -27,6 +29,7 @@ const NAMESPACES = 'namespaces.ztgate.io';
 const NEW_NAMESPACES = 'new-namespaces.ztgate.io';
 const EXTERNAL_IPS = 'external-ips.ztgate.io';
 const MESH_ROUTING = 'mesh-routing.ztgate.io';
+const MESH_ROOT = 'mesh-root.ztgate.io';
 
 function service(externalIPs?: string[]): Obj {
   return { metadata: { name: 'web', namespace: 'shop' }, spec: { ports: [{ port: 80 }], ...(externalIPs ? { externalIPs } : {}) } };
@@ -44,6 +47,7 @@ function typicalRequest(webhook: string, groups: string[]): SentRequest {
   }
   if (webhook === NEW_NAMESPACES) return { group: '', resource: 'namespaces', operation: 'CREATE', namespace: 'shop', groups };
   if (webhook === EXTERNAL_IPS) return { group: '', resource: 'services', operation: 'CREATE', namespace: 'shop', object: service(['203.0.113.9']), groups };
+  if (webhook === MESH_ROOT) return { group: 'security.istio.io', resource: 'peerauthentications', operation: 'CREATE', namespace: 'istio-system', groups };
   if (webhook === MESH_ROUTING) {
     return { group: 'networking.istio.io', resource: 'virtualservices', operation: 'CREATE', namespace: 'shop', object: virtualService({ hosts: ['reviews.payments.svc.cluster.local'] }), groups };
   }
@@ -51,13 +55,14 @@ function typicalRequest(webhook: string, groups: string[]): SentRequest {
 }
 
 /**
- * A config that narrows what ztgate judges in every way it can: one more system namespace, an excluded
- * namespace, and a protection selector. `ztgate manifests --config` of it must keep every lockout rule.
+ * A config that narrows what ztgate judges in every way it can: one more system namespace, excluded
+ * namespaces (the Istio root among them), and a protection selector. `ztgate manifests --config` of it
+ * must keep every lockout rule.
  */
 const NARROW_CONFIG = `# protection narrowed by name and by label
 systemNamespaces: [kube-system, kube-public, kube-node-lease, calico-system]
 protection:
-  excludeNamespaces: [legacy]
+  excludeNamespaces: [legacy, istio-system]
   namespaceSelector:
     matchLabels: {zero-trust: enabled}
     matchExpressions:
@@ -257,7 +262,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         for (const { kind, webhook } of allWebhooks(pick())) {
           const name: string = webhook['name'];
           const expected =
-            name === VALIDATE || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS || name === MESH_ROUTING
+            name === VALIDATE || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS || name === MESH_ROUTING || name === MESH_ROOT
               ? 'Fail'
               : name === MUTATE || name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)
                 ? 'Ignore'
@@ -280,9 +285,9 @@ describe('deploy/ rendered by kubectl kustomize', () => {
 
     test('validating: validate.ztgate.io, calico.ztgate.io and namespaces.ztgate.io fail closed with a 5 s timeout, namespace creation fails open; nothing is unprotected by default', () => {
       assert.equal(validating['metadata']['name'], 'ztgate');
-      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, MESH_ROUTING]);
+      assert.deepEqual(webhooksOf(validating).map((webhook) => webhook['name']), [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, MESH_ROUTING, MESH_ROOT]);
       assert.equal(webhookNamed(validating, NEW_NAMESPACES)['failurePolicy'], 'Ignore', 'namespace creation never waits for ztgate');
-      for (const name of [VALIDATE, CALICO, NAMESPACES, EXTERNAL_IPS, MESH_ROUTING]) {
+      for (const name of [VALIDATE, CALICO, NAMESPACES, EXTERNAL_IPS, MESH_ROUTING, MESH_ROOT]) {
         const webhook = webhookNamed(validating, name);
         assert.equal(webhook['failurePolicy'], 'Fail');
         assert.equal(webhook['timeoutSeconds'], 5);
@@ -375,6 +380,33 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       }
     });
 
+    test('mesh-root.ztgate.io is sent the Istio root namespace’s PeerAuthentications, AuthorizationPolicies, DestinationRules, EnvoyFilters and WasmPlugins, and no webhook else is', () => {
+      const root = webhookNamed(validating, MESH_ROOT);
+      assert.deepEqual(root['namespaceSelector'], { matchExpressions: [{ key: NAME_LABEL, operator: 'In', values: ['istio-system'] }] });
+      /** [group, resource, operation, namespace, where it goes] */
+      const cases: [string, string, string, string, string[]][] = [
+        ['security.istio.io', 'peerauthentications', 'CREATE', 'istio-system', [MESH_ROOT]],
+        ['security.istio.io', 'peerauthentications', 'DELETE', 'istio-system', [MESH_ROOT]],
+        ['security.istio.io', 'authorizationpolicies', 'UPDATE', 'istio-system', [MESH_ROOT]],
+        ['networking.istio.io', 'destinationrules', 'CREATE', 'istio-system', [MESH_ROOT]],
+        ['networking.istio.io', 'envoyfilters', 'UPDATE', 'istio-system', [MESH_ROOT]],
+        ['extensions.istio.io', 'wasmplugins', 'DELETE', 'istio-system', [MESH_ROOT]],
+        ['security.istio.io', 'peerauthentications', 'CREATE', 'shop', [VALIDATE]],
+        ['extensions.istio.io', 'wasmplugins', 'CREATE', 'shop', [VALIDATE]],
+        ['networking.istio.io', 'virtualservices', 'CREATE', 'istio-system', [VALIDATE]],
+        ['', 'pods', 'CREATE', 'istio-system', [VALIDATE]],
+        ['security.istio.io', 'peerauthentications', 'CREATE', 'kube-system', []],
+      ];
+      for (const [group, resource, operation, namespace, expected] of cases) {
+        const request: SentRequest = { group, resource, operation, namespace, ...(operation === 'DELETE' ? { object: null } : {}) };
+        assert.deepEqual(reached(validating, request), expected, `${group || 'core'}/${resource} ${operation} in ${namespace}`);
+      }
+      const exempt = validatingWebhookConfiguration({ namespace: NAMESPACE, image: 'ztgate:test', scope: scopeOf(parseConfigText('systemNamespaces: [kube-system, kube-public, kube-node-lease, istio-system]\n', 'exempt-root.yaml')) });
+      const names = webhooksOf(exempt).map((webhook) => webhook['name']);
+      assert.ok(!names.includes(MESH_ROOT), `a root namespace in systemNamespaces is never evaluated, so nothing sends its policy: ${names.join(', ')}`);
+      assert.ok(JSON.stringify(exempt).includes('not-routing-other-namespaces') && !JSON.stringify(exempt).includes('not-mesh-root-policy'), 'and no webhook carves it out');
+    });
+
     test('manifests --config: an excluded namespace fails open for workloads, and closed for Calico policy (ZT-NET-003 runs everywhere)', () => {
       const configuration = one(narrow, 'ValidatingWebhookConfiguration');
       const policyOf = (names: string[]) => names.map((name) => webhookNamed(configuration, name)['failurePolicy']);
@@ -395,12 +427,18 @@ describe('deploy/ rendered by kubectl kustomize', () => {
         assert.deepEqual(reached(configuration, vs(['reviews.payments.svc.cluster.local'])), [MESH_ROUTING], `${namespace}: a VirtualService routing another namespace (ZT-NET-010 runs everywhere)`);
         assert.deepEqual(policyOf(reached(configuration, vs(['reviews']))), ['Ignore'], `${namespace}: a VirtualService of its own hosts`);
       }
+      // The Istio root namespace, excluded: its workloads fail open, its mesh-wide policy closed.
+      assert.deepEqual(policyOf(reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'istio-system' })), ['Ignore'], 'istio-system: Pods');
+      for (const resource of ['peerauthentications', 'authorizationpolicies']) {
+        assert.deepEqual(reached(configuration, { group: 'security.istio.io', resource, operation: 'CREATE', namespace: 'istio-system' }), [MESH_ROOT], `istio-system: ${resource}`);
+        assert.deepEqual(policyOf(reached(configuration, { group: 'security.istio.io', resource, operation: 'CREATE', namespace: 'legacy' })), ['Ignore'], `legacy: ${resource}`);
+      }
       const protectedPods = reached(configuration, { group: '', resource: 'pods', operation: 'CREATE', namespace: 'shop', labels: { 'zero-trust': 'enabled', stage: 'prod' } });
       assert.deepEqual(protectedPods, [VALIDATE]);
       const selector = webhookNamed(configuration, VALIDATE)['namespaceSelector'];
       assert.deepEqual(selector['matchLabels'], { 'zero-trust': 'enabled' }, 'protection.namespaceSelector.matchLabels merged');
       assert.deepEqual(selector['matchExpressions'], [
-        { key: NAME_LABEL, operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'calico-system', NAMESPACE, 'legacy'] },
+        { key: NAME_LABEL, operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease', 'calico-system', NAMESPACE, 'legacy', 'istio-system'] },
         { key: 'stage', operator: 'NotIn', values: ['experimental'] },
       ]);
     });
@@ -615,7 +653,7 @@ describe('deploy/ rendered by kubectl kustomize', () => {
     test('--config: the ConfigMap carries the file, and the webhooks its scope', async () => {
       assert.equal(one(narrow, 'ConfigMap')['data'][CONFIG_FILE], NARROW_CONFIG);
       const names = webhooksOf(one(narrow, 'ValidatingWebhookConfiguration')).map((webhook) => webhook['name']);
-      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, MESH_ROUTING, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
+      assert.deepEqual(names, [VALIDATE, CALICO, NAMESPACES, NEW_NAMESPACES, EXTERNAL_IPS, MESH_ROUTING, MESH_ROOT, 'unprotected-1.ztgate.io', 'unprotected-2.ztgate.io', 'unprotected-3.ztgate.io']);
       const rest = (objects: Obj[]) => objects.filter((o) => !['ConfigMap', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].includes(o['kind']));
       assert.deepEqual(rest(narrow), rest(objects), 'nothing else changes');
     });
@@ -640,7 +678,8 @@ describe('deploy/ rendered by kubectl kustomize', () => {
       assert.equal(one(printed, 'Deployment')['spec']['template']['spec']['containers'][0]['image'], 'registry.example/ztgate:9');
       for (const { webhook } of allWebhooks(printed)) {
         assert.equal(selectsNamespace(webhook, 'gatekeeping'), false, `${webhook['name']} skips gatekeeping`);
-        assert.equal(selectsNamespace(webhook, NAMESPACE), true, `${webhook['name']} no longer skips ${NAMESPACE}`);
+        // mesh-root.ztgate.io selects the Istio root namespace alone, wherever ztgate is installed.
+        if (webhook['name'] !== MESH_ROOT) assert.equal(selectsNamespace(webhook, NAMESPACE), true, `${webhook['name']} no longer skips ${NAMESPACE}`);
         assert.equal(webhook['clientConfig']['service']['namespace'], 'gatekeeping');
       }
       for (const binding of ['ClusterRoleBinding', 'RoleBinding']) {

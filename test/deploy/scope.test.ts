@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import type { AdmissionRequest } from '../../src/admission/types.js';
 import { parseConfig } from '../../src/config/parse.js';
 import type { Config } from '../../src/config/types.js';
-import { isExemptNamespace, isProtectedNamespace } from '../../src/engine/scope.js';
+import { isExemptNamespace, isJudgedAsProtected, isMeshWidePolicy, isProtectedNamespace } from '../../src/engine/scope.js';
 import { decide } from '../../src/engine/decide.js';
 import { INVARIANTS } from '../../src/invariants/registry.js';
 import { foreignReachOf, isOwnClusterHost } from '../../src/invariants/net/mesh-hosts.js';
@@ -29,7 +29,7 @@ import {
 } from '../../src/manifests/webhooks.js';
 import { conditionsHold, covers, NAME_LABEL, reached, REVIEWED, webhookNamed, type Obj, type Reviewed } from './webhooks.js';
 
-const NAMESPACES = ['kube-system', 'kube-public', DEFAULT_NAMESPACE, 'calico-system', 'legacy', 'sandbox', 'shop', 'payments'];
+const NAMESPACES = ['kube-system', 'kube-public', DEFAULT_NAMESPACE, 'calico-system', 'istio-system', 'legacy', 'sandbox', 'shop', 'payments'];
 const KEYS = ['zero-trust', 'tier', 'team', NAME_LABEL];
 const VALUES = ['enabled', 'a', 'b', 'legacy', 'shop'];
 
@@ -47,31 +47,45 @@ const configArb = fc.record({
       matchExpressions: fc.array(requirementArb, { maxLength: 3 }),
     }),
   }),
+  // Any namespace may be the Istio root: protected, excluded, unmatched or exempt.
+  policy: fc.record({ istioRootNamespace: fc.constantFrom('istio-system', 'istio-system', 'legacy', 'shop', 'calico-system', 'kube-system') }),
 });
 const namespaceArb = fc.record({
   name: fc.constantFrom(...NAMESPACES),
   labels: fc.dictionary(fc.constantFrom(...KEYS.filter((key) => key !== NAME_LABEL)), fc.constantFrom(...VALUES), { maxKeys: 3 }),
 });
 
+/** The review the API server sends for a write of this resource in this namespace (or cluster-scoped). */
+function admissionRequest(r: Pick<Reviewed, 'group' | 'version' | 'resource' | 'kind' | 'cluster'>, operation: string, namespace: string): AdmissionRequest {
+  const [resource, subResource] = r.resource.split('/') as [string, string?];
+  return {
+    uid: 'scope-test',
+    kind: { group: r.group, version: r.version, kind: r.kind },
+    resource: { group: r.group, version: r.version, resource },
+    ...(subResource ? { subResource } : {}),
+    ...(r.cluster ? {} : { namespace }),
+    name: 'x',
+    operation: operation as AdmissionRequest['operation'],
+    userInfo: { username: 'someone', groups: ['system:authenticated'] },
+    object: operation === 'DELETE' ? undefined : { apiVersion: `${r.group}/${r.version}`, kind: r.kind, metadata: { name: 'x' } },
+    dryRun: false,
+  } as AdmissionRequest;
+}
+
 function render(config: Config): { validating: Obj; mutating: Obj } {
   const options: ManifestOptions = { namespace: DEFAULT_NAMESPACE, image: 'ztgate:test', scope: scopeOf(config) };
   return { validating: validatingWebhookConfiguration(options), mutating: mutatingWebhookConfiguration(options) };
 }
 
-/** Every namespaced [group, resource, operation] a rule lists, and which list holds it. */
-function namespacedRequests(): { group: string; resource: string; operation: string; everywhere: boolean }[] {
+/** Every namespaced resource and operation a rule lists, and whether EVERYWHERE_RULES holds it. */
+function namespacedRequests(): (Reviewed & { operation: string; everywhere: boolean })[] {
   return REVIEWED.filter((r) => !r.cluster).flatMap((r) =>
-    r.operations.map((operation) => ({
-      group: r.group,
-      resource: r.resource,
-      operation,
-      everywhere: EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation)),
-    })),
+    r.operations.map((operation) => ({ ...r, operation, everywhere: EVERYWHERE_RULES.some((rule) => covers(rule, r.group, r.resource, operation)) })),
   );
 }
 
 describe('the webhooks route each namespace as ztgate scopes it', () => {
-  test('exempt: nowhere; protected: validate.ztgate.io only; unprotected: one fail-open webhook; Calico: its webhook wherever evaluated', () => {
+  test('exempt: nowhere; protected: validate.ztgate.io only; unprotected: one fail-open webhook; Calico: its webhook wherever evaluated; the root namespace’s Istio policy: mesh-root.ztgate.io', () => {
     const requests = namespacedRequests();
     fc.assert(
       fc.property(configArb, namespaceArb, fc.constantFrom(...requests), (raw, namespace, request) => {
@@ -85,6 +99,9 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
         assert.deepEqual(reached(mutating, { group: '', resource: 'pods', operation: 'CREATE', namespace: namespace.name, labels: namespace.labels }), evaluated ? [NAMES.mutatingWebhook] : [], `mutating, ${where}`);
         if (!evaluated) return assert.deepEqual(got, [], where);
         if (request.everywhere) return assert.deepEqual(got, [NAMES.calicoWebhook], where);
+        const review = admissionRequest(request, request.operation, namespace.name);
+        if (isMeshWidePolicy(review, config)) return assert.deepEqual(got, [NAMES.meshRootWebhook], where);
+        assert.equal(isJudgedAsProtected(review, labels, config), isProtectedNamespace(namespace.name, labels, config), `${where}: only the root namespace’s Istio policy is judged beyond protection`);
         if (isProtectedNamespace(namespace.name, labels, config)) return assert.deepEqual(got, [NAMES.validatingWebhook], where);
         assert.equal(got.length, 1, `exactly one webhook, ${where}: ${got.join(', ')}`);
         assert.match(got[0]!, /^unprotected-\d+\.ztgate\.io$/, where);
@@ -166,6 +183,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
       [NAMES.newNamespaceWebhook]: 'Ignore',
       [NAMES.externalIPsWebhook]: 'Fail',
       [NAMES.meshRoutingWebhook]: 'Fail',
+      [NAMES.meshRootWebhook]: 'Fail',
       'unprotected-1.ztgate.io': 'Ignore',
       'unprotected-2.ztgate.io': 'Ignore',
     });
@@ -173,7 +191,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
 
   test('the default config renders no unprotected webhook: every evaluated namespace is protected', () => {
     const { validating } = render(parseConfig({}, 'default'));
-    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook, NAMES.newNamespaceWebhook, NAMES.externalIPsWebhook, NAMES.meshRoutingWebhook]);
+    assert.deepEqual((validating['webhooks'] as Obj[]).map((webhook) => webhook['name']), [NAMES.validatingWebhook, NAMES.calicoWebhook, NAMES.namespaceWebhook, NAMES.newNamespaceWebhook, NAMES.externalIPsWebhook, NAMES.meshRoutingWebhook, NAMES.meshRootWebhook]);
   });
 
   test('a Namespace update reaches namespaces.ztgate.io alone and a creation new-namespaces.ztgate.io alone, wherever ztgate evaluates, whatever the new labels; exempt ones nowhere', () => {
@@ -207,21 +225,7 @@ describe('the webhooks route each namespace as ztgate scopes it', () => {
 });
 
 describe('the split follows the invariants’ scope', () => {
-  function request(r: (typeof REVIEWED)[number], operation: string): AdmissionRequest {
-    const [resource, subResource] = r.resource.split('/') as [string, string?];
-    return {
-      uid: 'scope-test',
-      kind: { group: r.group, version: r.version, kind: r.kind },
-      resource: { group: r.group, version: r.version, resource },
-      ...(subResource ? { subResource } : {}),
-      ...(r.cluster ? {} : { namespace: 'legacy' }),
-      name: 'x',
-      operation: operation as AdmissionRequest['operation'],
-      userInfo: { username: 'someone', groups: ['system:authenticated'] },
-      object: operation === 'DELETE' ? undefined : { apiVersion: `${r.group}/${r.version}`, kind: r.kind, metadata: { name: 'x' } },
-      dryRun: false,
-    } as AdmissionRequest;
-  }
+  const request = (r: Reviewed, operation: string): AdmissionRequest => admissionRequest(r, operation, 'legacy');
 
   test('every kind an invariant judges is sent by some webhook', () => {
     const operations = ['CREATE', 'UPDATE', 'DELETE'];
