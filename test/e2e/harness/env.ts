@@ -28,6 +28,11 @@ export interface KubectlCall {
 export const MESH_LABELS = { 'istio-injection': 'enabled' };
 /** Listed under protection.excludeNamespaces in the suite's config. */
 export const EXCLUDED_NAMESPACE = 'e2e-excluded';
+/**
+ * The Istio root namespace (policy.istioRootNamespace's default), excluded from protection as users do to
+ * spare istio-cni and the gateways: its mesh-wide policy still goes to mesh-root.ztgate.io.
+ */
+export const ISTIO_ROOT_NAMESPACE = 'istio-system';
 /** Protected, no mesh: the sentinel dry runs go here. */
 export const SENTINEL_NAMESPACE = 'e2e-sentinel';
 
@@ -41,7 +46,7 @@ export const E2E_CONFIG = `# ztgate config of the e2e suite.
 invariants:
   ZT-POD-002: warn          # the warn-mode scenario: hostNetwork is admitted with a Warning
 protection:
-  excludeNamespaces: [${EXCLUDED_NAMESPACE}]
+  excludeNamespaces: [${EXCLUDED_NAMESPACE}, ${ISTIO_ROOT_NAMESPACE}]   # the scope scenario: the Istio root's Pods are not judged, its mesh-wide policy is
   identityLabels: [${TEAM_LABEL}]   # the namespace scenario: a network identity only owners set
 policy:
   allowedExternalIPs: [${ALLOWED_EXTERNAL_IPS}]   # the Services scenario: the one range a Service may claim
@@ -152,6 +157,8 @@ export async function setupEnv(log: (line: string) => void): Promise<E2E> {
         serviceAccount('default', SENTINEL_NAMESPACE),
         namespaceObject(EXCLUDED_NAMESPACE),
         serviceAccount('default', EXCLUDED_NAMESPACE),
+        namespaceObject(ISTIO_ROOT_NAMESPACE),
+        serviceAccount('default', ISTIO_ROOT_NAMESPACE),
         namespaceObject(ZTGATE_SYSTEM),
         serviceAccount('default', ZTGATE_SYSTEM),
       ]),

@@ -17,6 +17,8 @@ export const NEW_NAMESPACES = NAMES.newNamespaceWebhook;
 export const EXTERNAL_IPS = NAMES.externalIPsWebhook;
 /** Fail-closed, every evaluated namespace: VirtualService and ServiceEntry writes that may route other namespaces' traffic (ZT-NET-010, ZT-NET-011). */
 export const MESH_ROUTING = NAMES.meshRoutingWebhook;
+/** Fail-closed, the Istio root namespace alone: its PeerAuthentications, AuthorizationPolicies, DestinationRules, EnvoyFilters and WasmPlugins. */
+export const MESH_ROOT = NAMES.meshRootWebhook;
 export const MUTATING = NAMES.mutatingWebhook;
 
 export function escapeRegExp(text: string): string {

@@ -6,6 +6,7 @@
  * URL brings everything back without touching the registration. A Service claiming an external IP
  * fails closed there too (ZT-NET-008 holds everywhere), while other Services flow, and so does a
  * VirtualService routing another namespace's service (ZT-NET-010), while routes of its own hosts flow.
+ * In the Istio root namespace, also excluded, Pods flow and mesh-wide Istio policy fails closed.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -13,11 +14,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { REPO_ROOT } from '../harness/build.js';
-import { EXCLUDED_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E, type User } from '../harness/env.js';
-import { assertAdmitted, CALICO, escapeRegExp, EXTERNAL_IPS, getObject, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
+import { EXCLUDED_NAMESPACE, ISTIO_ROOT_NAMESPACE, TEAM_LABEL, ZTGATE_SYSTEM, denialOf, type E2E, type User } from '../harness/env.js';
+import { assertAdmitted, CALICO, escapeRegExp, EXTERNAL_IPS, getObject, MESH_ROOT, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
 import { containerNames, pod, type Json } from '../harness/objects.js';
 import { applyAsAdmin, failClosedValidatingWebhooks, failOpenValidatingWebhooks } from '../harness/registration.js';
-import { virtualService } from './istio.js';
+import { peerAuthentication, virtualService } from './istio.js';
 import { service } from './services.js';
 
 /** A policy in the protected tier, by its owner: admitted whenever ztgate answers. */
@@ -107,6 +108,11 @@ export function failModeScenarios(env: () => E2E): void {
         const routing = await e.kubectl(['create', '-f', '-'], { as: 'bob', input: virtualService('route-while-down', EXCLUDED_NAMESPACE, { hosts: [`reviews.${ns}.svc.cluster.local`] }) });
         assert.notEqual(routing.code, 0, `a VirtualService routing another namespace must fail closed; ${denialOf(routing)}`);
         assert.ok(routing.stderr.includes(`failed calling webhook "${MESH_ROUTING}"`), `the API server's webhook error, naming ${MESH_ROUTING}; ${denialOf(routing)}`);
+        // ...nor the Istio root namespace's policy, which applies to every workload; its Pods flow.
+        assertAdmitted(await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: pod('while-down', ISTIO_ROOT_NAMESPACE, { serviceAccountName: 'default' }) }), `a Pod in ${ISTIO_ROOT_NAMESPACE} while ztgate is down`);
+        const meshWide = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: peerAuthentication('while-down', ISTIO_ROOT_NAMESPACE, 'STRICT') });
+        assert.notEqual(meshWide.code, 0, `a PeerAuthentication in ${ISTIO_ROOT_NAMESPACE} must fail closed; ${denialOf(meshWide)}`);
+        assert.ok(meshWide.stderr.includes(`failed calling webhook "${MESH_ROOT}"`), `the API server's webhook error, naming ${MESH_ROOT}; ${denialOf(meshWide)}`);
       } finally {
         if (!e.ztgate.running) await e.ztgate.start();
       }
@@ -134,6 +140,7 @@ export function failModeScenarios(env: () => E2E): void {
         ['a namespace label', 'bob', ['label', '--dry-run=server', 'namespace', ns, 'e2e-glass=yes'], undefined, NAMESPACES],
         ['a Service claiming an allowed address', 'bob', ['create', '--dry-run=server', '-f', '-'], service('glass', EXCLUDED_NAMESPACE, ['198.51.100.11']), EXTERNAL_IPS],
         ['a VirtualService of its own service, by full name', 'bob', ['create', '--dry-run=server', '-f', '-'], virtualService('glass', ns, { hosts: [`reviews.${ns}.svc.cluster.local`] }), MESH_ROUTING],
+        ['a mesh-wide STRICT PeerAuthentication', 'bob', ['create', '--dry-run=server', '-f', '-'], peerAuthentication('glass', ISTIO_ROOT_NAMESPACE, 'STRICT'), MESH_ROOT],
       ];
       const failClosed = failClosedValidatingWebhooks(e.registration);
       assert.deepEqual([...new Set(attempts.map(([, , , , webhook]) => webhook))].sort(), [...failClosed].sort(), 'one attempt per fail-closed webhook');

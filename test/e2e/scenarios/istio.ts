@@ -9,11 +9,11 @@ import { EXCLUDED_NAMESPACE, type E2E } from '../harness/env.js';
 import { assertAdmitted, assertDenied, getObject, MESH_ROUTING } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
 
-function peerAuthentication(name: string, ns: string, mode: string): Json {
+export function peerAuthentication(name: string, ns: string, mode: string): Json {
   return { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: ns }, spec: { mtls: { mode } } };
 }
 
-function authorizationPolicy(name: string, ns: string, rules: Json[]): Json {
+export function authorizationPolicy(name: string, ns: string, rules: Json[]): Json {
   return {
     apiVersion: 'security.istio.io/v1beta1',
     kind: 'AuthorizationPolicy',

@@ -14,8 +14,8 @@ import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import type { KubectlResult } from '../control-plane/cluster.js';
 import { REPO_ROOT } from '../harness/build.js';
-import { denialOf, type E2E, type User } from '../harness/env.js';
-import { assertAdmitted, assertDenied, CALICO, escapeRegExp, getObject, parseJson, warningLines } from '../harness/expect.js';
+import { denialOf, ISTIO_ROOT_NAMESPACE, type E2E, type User } from '../harness/env.js';
+import { assertAdmitted, assertDenied, CALICO, escapeRegExp, getObject, MESH_ROOT, parseJson, warningLines } from '../harness/expect.js';
 import { pollUntil } from '../harness/processes.js';
 import {
   annotationsOf,
@@ -32,7 +32,6 @@ import {
 
 const PACK = join(REPO_ROOT, 'test', 'policy-pack', 'fixtures', 'kustomize', 'component');
 const EXAMPLE = join(REPO_ROOT, 'examples', 'app');
-const ISTIO_ROOT = 'istio-system';
 const QUARANTINE = 'security.quarantine';
 const ANCHOR = 'zero-trust-default-deny';
 const GNP = 'globalnetworkpolicy.projectcalico.org';
@@ -116,7 +115,7 @@ export function policyPackScenarios(env: () => E2E): void {
       pack = await render(e, PACK);
       assert.ok(pack.some((o) => o['kind'] === 'GlobalNetworkPolicy' && nameOf(o) === QUARANTINE), `the pack renders ${QUARANTINE}: ${pack.map(kubectlName).join(', ')}`);
       // Istio's install creates its root namespace; the mesh-wide PeerAuthentication lives there.
-      assertAdmitted(await e.kubectl(['apply', '-f', '-'], { input: list([namespaceObject(ISTIO_ROOT)]) }), `namespace ${ISTIO_ROOT}`);
+      assertAdmitted(await e.kubectl(['apply', '-f', '-'], { input: list([namespaceObject(ISTIO_ROOT_NAMESPACE)]) }), `namespace ${ISTIO_ROOT_NAMESPACE}`);
 
       const dry = await e.kubectl(['apply', '--dry-run=server', '-f', '-'], { as: 'alice', input: list(pack) });
       assertEveryObjectApplied(dry, pack, 'server dry run of the pack by alice', ' (server dry run)');
@@ -221,9 +220,9 @@ export function policyPackScenarios(env: () => E2E): void {
       assertDenied(real, 'bob deleting the default-tier anchor for real', ['ZT-RULE policy-pack-guard: '], CALICO);
       assert.ok(await getObject(e, [GNP, ANCHOR]), `${ANCHOR} is still there`);
 
-      const mtls = await e.kubectl(['delete', 'peerauthentication.security.istio.io', 'default', '-n', ISTIO_ROOT], { as: 'bob' });
-      assertDenied(mtls, 'bob deleting the mesh-wide PeerAuthentication', [`ZT-RULE policy-pack-guard: user "bob" may not delete PeerAuthentication ${ISTIO_ROOT}/default`]);
-      assert.ok(await getObject(e, ['peerauthentication.security.istio.io', 'default', '-n', ISTIO_ROOT]));
+      const mtls = await e.kubectl(['delete', 'peerauthentication.security.istio.io', 'default', '-n', ISTIO_ROOT_NAMESPACE], { as: 'bob' });
+      assertDenied(mtls, 'bob deleting the mesh-wide PeerAuthentication', [`ZT-RULE policy-pack-guard: user "bob" may not delete PeerAuthentication ${ISTIO_ROOT_NAMESPACE}/default`], MESH_ROOT);
+      assert.ok(await getObject(e, ['peerauthentication.security.istio.io', 'default', '-n', ISTIO_ROOT_NAMESPACE]));
 
       assertAdmitted(await e.kubectl(['label', GNP, ANCHOR, 'team=platform'], { as: 'bob' }), 'bob relabelling the anchor');
       assertAdmitted(await deleteAnchor('alice'), 'alice (ztgate:security-admins) deleting the anchor, as a server dry run');

@@ -1,9 +1,10 @@
 /** What ztgate never sees, and what it sees but does not judge. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EXCLUDED_NAMESPACE, SENTINEL_NAMESPACE, ZTGATE_SYSTEM, type E2E } from '../harness/env.js';
-import { assertAdmitted, assertDenied, CALICO, getObject } from '../harness/expect.js';
+import { EXCLUDED_NAMESPACE, ISTIO_ROOT_NAMESPACE, SENTINEL_NAMESPACE, ZTGATE_SYSTEM, type E2E } from '../harness/env.js';
+import { assertAdmitted, assertDenied, CALICO, getObject, MESH_ROOT } from '../harness/expect.js';
 import { containerNames, labelsOf, pod } from '../harness/objects.js';
+import { authorizationPolicy, peerAuthentication } from './istio.js';
 
 /** Breaks ZT-POD-001, -003 and -004 at once: any review of it would deny it. */
 function offender(name: string, ns: string) {
@@ -44,6 +45,19 @@ export function scopeScenarios(env: () => E2E): void {
         (d) => d['namespace'] === EXCLUDED_NAMESPACE && d['name'] === 'not-judged',
       );
       assert.ok(decisions.every((d) => d['allowed'] === true), JSON.stringify(decisions));
+    });
+
+    test('the Istio root namespace, excluded from protection: its Pods are not judged, its mesh-wide PeerAuthentication and AuthorizationPolicy are (mesh-root.ztgate.io)', async () => {
+      const e = env();
+      const dryRun = ['create', '--dry-run=server', '-f', '-'];
+      assertAdmitted(await e.kubectl(dryRun, { as: 'bob', input: offender('root-workload', ISTIO_ROOT_NAMESPACE) }), `an offending Pod in ${ISTIO_ROOT_NAMESPACE}`);
+      const permissive = await e.kubectl(dryRun, { as: 'bob', input: peerAuthentication('e2e-mesh-wide', ISTIO_ROOT_NAMESPACE, 'PERMISSIVE') });
+      assertDenied(permissive, 'a mesh-wide PERMISSIVE PeerAuthentication', ['ZT-NET-006: ', 'PERMISSIVE'], MESH_ROOT);
+      const allowAll = await e.kubectl(dryRun, { as: 'bob', input: authorizationPolicy('e2e-allow-all', ISTIO_ROOT_NAMESPACE, [{}]) });
+      assertDenied(allowAll, 'a mesh-wide allow-all AuthorizationPolicy', ['ZT-NET-007: '], MESH_ROOT);
+      assertAdmitted(await e.kubectl(dryRun, { as: 'bob', input: peerAuthentication('e2e-mesh-wide', ISTIO_ROOT_NAMESPACE, 'STRICT') }), 'a mesh-wide STRICT PeerAuthentication');
+      // Another excluded namespace is not the root: its Istio policy is not judged there.
+      assertAdmitted(await e.kubectl(dryRun, { as: 'bob', input: peerAuthentication('e2e-namespace-wide', EXCLUDED_NAMESPACE, 'PERMISSIVE') }), `a PERMISSIVE PeerAuthentication in ${EXCLUDED_NAMESPACE}`);
     });
 
     test('tier ownership still holds in an excluded namespace: a non-owner\'s policy in tier security is denied', async () => {
