@@ -38,8 +38,8 @@ const WRITE_DELETE = ['CREATE', 'UPDATE', 'DELETE'];
 const CALICO_RESOURCES = ['networkpolicies', 'globalnetworkpolicies', 'stagednetworkpolicies', 'stagedglobalnetworkpolicies', 'tiers'];
 
 /**
- * The Istio policy that, written in the root namespace, applies to every workload of the mesh (src/engine/scope.ts
- * MESH_WIDE_FAMILIES); elsewhere it follows the protected/unprotected split with the workloads.
+ * The Istio policy that, written in the root namespace, applies to every workload of the mesh
+ * (src/engine/scope.ts MESH_WIDE_FAMILIES); elsewhere it follows the protected/unprotected split.
  */
 export const MESH_POLICY_RULES = [
   { apiGroups: ['security.istio.io'], apiVersions: ['*'], operations: WRITE_DELETE, resources: ['peerauthentications', 'authorizationpolicies'], scope: 'Namespaced' },
