@@ -17,6 +17,8 @@ export interface AppDeps {
   namespaces: NamespaceSource;
   /** The cluster's ZeroTrustRules, when they are watched: readiness waits for them. */
   clusterRules?: WatchedSource;
+  /** The registration check, when ztgate can read its webhook configurations: readiness reports it. */
+  registration?: { describe(): string };
   logger: Logger;
   metrics: Metrics;
   certificatesLoaded?: () => boolean;
@@ -76,6 +78,7 @@ export function buildApp(deps: AppDeps): ZtgateApp {
       namespaces: deps.namespaces,
       clusterRules: deps.clusterRules,
       shedding: deps.shedder?.shedReason(),
+      registration: deps.registration,
     });
   app.get('/readyz', async (_request, reply) => {
     const result = currentReadiness();

@@ -13,6 +13,7 @@ import { auditObserver } from '../http/audit-observer.js';
 import { createAuditSink, type AuditSink } from '../audit/sink.js';
 // @kubernetes/client-node costs ~75 MB of RSS: the kube modules are imported only when a cluster is watched or certificates are managed.
 import type { InformerNamespaceSource } from '../kube/namespace-informer.js';
+import type { RegistrationCheck } from '../kube/registration-check.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { ensureDevCertificates } from '../tls/dev-certs.js';
 import { fileCertificateSource, type CertificateSource } from '../tls/source.js';
@@ -49,6 +50,10 @@ Options:
   --namespaces FILE      Namespace manifests for namespace labels (offline)
   --kubeconfig FILE      watch Namespaces through this kubeconfig (in a Pod: the in-cluster config)
   --shutdown-delay DUR   after SIGTERM, stay up unready this long before closing (default 3s)
+  --registration-check DUR
+                         with cluster access: compare the registered webhook configurations with what
+                         the config renders this often, and on every config reload; 0s turns it off
+                         (default 60s; findings go to the log, /readyz and a metric, never unready)
 
 Examples:
   ztgate serve --dev-certs certs
@@ -68,15 +73,18 @@ Examples:
       namespaces: { type: 'string' },
       kubeconfig: { type: 'string' },
       'shutdown-delay': { type: 'string', default: '3s' },
+      'registration-check': { type: 'string', default: '60s' },
       'manage-certs': { type: 'boolean', default: false },
     });
     const port = portFlag('--port', values.port);
     const metricsPort = portFlag('--metrics-port', values['metrics-port']);
     const shutdownDelayMs = parseDuration(new ConfigNode(values['shutdown-delay'], '--shutdown-delay'), 3000, 0, 120_000);
+    const registrationCheckMs = parseDuration(new ConfigNode(values['registration-check'], '--registration-check'), 60_000, 0, 86_400_000);
     const logger = createLogger();
     const metrics = new Metrics();
 
     let audit: AuditSink | undefined;
+    let registration: RegistrationCheck | undefined;
     const store = new ConfigStore(resolveConfigPath(values.config, io.env), {
       applied: (config) => {
         if (audit && config.audit.file !== auditFile) {
@@ -89,6 +97,7 @@ Examples:
         metrics.ruleLoadErrors.set(config.rules.loadErrors.length);
         logger.info({ source: config.source }, 'config reloaded');
         logNotices(logger, config);
+        void registration?.check();
       },
       rejected: (error) => {
         metrics.configReloads.inc({ result: 'rejected' });
@@ -110,6 +119,9 @@ Examples:
     const namespaces = informer ?? loadNamespaceFile(values.namespaces);
     const clusterRules = kubeConfig ? startInformer(new (await import('../kube/rule-informer.js')).ClusterRuleSource(kubeConfig, logger), logger) : undefined;
     const currentConfig = clusterRules ? () => clusterRules.effective(store.current) : () => store.current;
+    if (kubeConfig && registrationCheckMs > 0) {
+      registration = await registrationCheck(kubeConfig, () => store.current, logger, metrics, registrationCheckMs);
+    }
     const shedder = new LoadShedder();
     const tlsOptions = values['client-ca'] ? { clientCaFile: values['client-ca'] } : {};
     const { app, startDraining, readiness } = buildApp({
@@ -117,6 +129,7 @@ Examples:
       config: currentConfig,
       namespaces,
       ...(clusterRules ? { clusterRules } : {}),
+      ...(registration ? { registration } : {}),
       observer: auditObserver(() => audit!),
       logger,
       metrics,
@@ -131,6 +144,7 @@ Examples:
     metricsServer.listen(metricsPort, values['metrics-host'] ?? values.host);
     await once(metricsServer, 'listening');
     await app.listen({ host: values.host, port });
+    registration?.start();
     const address = app.server.address() as AddressInfo;
     logger.info(
       { url: `https://${values.host}:${address.port}`, metricsPort: (metricsServer.address() as AddressInfo).port, config: store.current.source },
@@ -155,6 +169,7 @@ Examples:
     certificates.close();
     await informer?.stop();
     await clusterRules?.stop();
+    registration?.stop();
     logger.info('stopped');
     return 0;
   },
@@ -212,6 +227,20 @@ async function certificateSource(
     return fileCertificateSource({ certFile: join(devDir, 'tls.crt'), keyFile: join(devDir, 'tls.key'), caFile: join(devDir, 'ca.crt'), logger });
   }
   throw new UsageError('no serving certificate: give --tls-cert and --tls-key, or --dev-certs DIR');
+}
+
+async function registrationCheck(kubeConfig: KubeConfig, config: () => Config, logger: Logger, metrics: Metrics, intervalMs: number): Promise<RegistrationCheck> {
+  const { AdmissionregistrationV1Api } = await import('@kubernetes/client-node');
+  const { webhookConfigurationClient } = await import('../kube/webhook-config.js');
+  const { RegistrationCheck } = await import('../kube/registration-check.js');
+  const client = webhookConfigurationClient(kubeConfig.makeApiClient(AdmissionregistrationV1Api));
+  return new RegistrationCheck({
+    read: (ref) => client.configuration(ref),
+    config,
+    logger,
+    intervalMs,
+    onResult: (differences) => metrics.registrationDifferences.set(differences),
+  });
 }
 
 /** A kubeconfig when ztgate should watch the cluster: --kubeconfig, or the in-cluster config in a Pod. */

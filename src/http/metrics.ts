@@ -74,6 +74,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly registrationDifferences = new Gauge({
+    name: 'ztgate_registration_differences',
+    help: 'Differences between the registered webhook configurations and what the config renders (-1: they could not be read)',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

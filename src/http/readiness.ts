@@ -23,6 +23,8 @@ export interface ReadinessInputs {
   clusterRules?: WatchedSource | undefined;
   /** Why reviews are being shed right now, if they are. */
   shedding?: string | undefined;
+  /** How the registered webhook configurations compare with the config, when ztgate can read them. */
+  registration?: { describe(): string } | undefined;
 }
 
 /** /readyz answers false while draining so the Service stops routing before the server closes. */
@@ -35,6 +37,9 @@ export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: Re
     { name: 'config', ok: true, detail: [`loaded from ${inputs.config.source}`, ...policyNotices(inputs.config.policy)].join('; ') },
     { name: 'namespaces', ok: inputs.namespaces.ready(), detail: inputs.namespaces.describe() },
     ...(inputs.clusterRules ? [{ name: 'cluster rules', ok: inputs.clusterRules.ready(), detail: inputs.clusterRules.describe() }] : []),
+    // Reported, never unready: pulling every replica out of the Service over its registration would lock
+    // the cluster out (kube/registration-check.ts).
+    ...(inputs.registration ? [{ name: 'registration', ok: true, detail: inputs.registration.describe() }] : []),
     {
       // A bad custom rule does not make ztgate unready (the rest of the config works) but is never hidden.
       name: 'rules',

@@ -31,6 +31,8 @@ export type WebhookApi = Pick<
 
 export interface WebhookConfigurationClient {
   read(ref: WebhookRef): Promise<WebhookReading>;
+  /** The whole configuration as plain JSON (its field names are the API's), or undefined when there is none. */
+  configuration(ref: WebhookRef): Promise<Record<string, unknown> | undefined>;
   /**
    * Sets the caBundle of every webhook in the configuration. `conflict` when it changed since
    * `resourceVersion` was read, `missing` when it does not exist.
@@ -67,6 +69,12 @@ export function webhookConfigurationClient(api: WebhookApi): WebhookConfiguratio
       };
       if (config.metadata?.resourceVersion) reading.resourceVersion = config.metadata.resourceVersion;
       return reading;
+    },
+
+    async configuration(ref) {
+      const config = await get(ref);
+      // client-node's models carry the API's own field names; JSON drops what is unset and turns dates to text.
+      return config ? (JSON.parse(JSON.stringify(config)) as Record<string, unknown>) : undefined;
     },
 
     async writeCaBundle(ref, pem, resourceVersion) {
