@@ -59,6 +59,8 @@ export class ZtgateServer {
       '--config', o.configFile,
       '--kubeconfig', o.kubeconfig,
       '--shutdown-delay', '0s',
+      // The registration scenario edits the stored configurations and waits for ztgate to notice.
+      '--registration-check', '1s',
     ];
     const env = { ...process.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
     const proc = o.processes.startNode('ztgate', args, this.logFile, env);
@@ -76,6 +78,13 @@ export class ZtgateServer {
       if (proc.exited) throw new Error(`ztgate exited (${proc.exitInfo}) before it was ready\n--- ztgate log (tail) ---\n${tail(this.logFile)}`);
       throw error;
     });
+  }
+
+  /** GET /readyz: the status and its checks by name (detail). */
+  async readiness(): Promise<{ status: number; checks: Record<string, string> }> {
+    const r = await get(`${this.url}/readyz`, this.options.caPem);
+    const body = JSON.parse(r.body) as { checks?: { name: string; detail: string }[] };
+    return { status: r.status, checks: Object.fromEntries((body.checks ?? []).map((check) => [check.name, check.detail])) };
   }
 
   /** SIGTERM by pid; SIGKILL after graceMs. */

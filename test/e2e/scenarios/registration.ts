@@ -5,7 +5,8 @@ import { ztgateCli } from '../harness/cli.js';
 import { EXCLUDED_NAMESPACE, type E2E } from '../harness/env.js';
 import { CALICO, EXTERNAL_IPS, getObject, MESH_ROOT, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
-import { webhooksOf } from '../harness/registration.js';
+import { pollUntil } from '../harness/processes.js';
+import { applyAsAdmin, webhooksOf } from '../harness/registration.js';
 
 export function registrationScenarios(env: () => E2E): void {
   describe('registration', () => {
@@ -46,6 +47,36 @@ export function registrationScenarios(env: () => E2E): void {
       const validate = e.registration.flatMap(webhooksOf).find((w) => w['name'] === VALIDATING);
       const notIn = ((validate?.['namespaceSelector'] as Json | undefined)?.['matchExpressions'] as Json[] | undefined)?.find((x) => x['operator'] === 'NotIn');
       assert.ok((notIn?.['values'] as string[] | undefined)?.includes(EXCLUDED_NAMESPACE), `${VALIDATING} skips ${EXCLUDED_NAMESPACE}: ${JSON.stringify(validate?.['namespaceSelector'])}`);
+    });
+
+    test('ztgate compares the registration with its config: a webhook removed by hand shows in /readyz (still ready) and the log, until the manifests are applied again', async () => {
+      const e = env();
+      let last = '';
+      const registration = async (): Promise<{ status: number; detail: string }> => {
+        const { status, checks } = await e.ztgate.readiness();
+        last = `${status} ${checks['registration'] ?? '(no registration check)'}`;
+        return { status, detail: checks['registration'] ?? '(no registration check)' };
+      };
+      const MATCH = 'the webhook configurations match the config';
+      await pollUntil('ztgate finds the registration matches its config', 20_000, async () => ((await registration()).detail === MATCH ? true : undefined), () => last);
+      const stored = await getObject(e, ['validatingwebhookconfiguration', 'ztgate']);
+      const index = webhooksOf(stored ?? {}).findIndex((hook) => hook['name'] === MESH_ROOT);
+      assert.ok(index >= 0, `${MESH_ROOT} is registered`);
+      const removed = await e.kubectl(['patch', 'validatingwebhookconfiguration', 'ztgate', '--type=json', '-p', JSON.stringify([{ op: 'remove', path: `/webhooks/${index}` }])]);
+      assert.equal(removed.code, 0, removed.stderr);
+      try {
+        const found = await pollUntil('ztgate reports the missing webhook', 20_000, async () => {
+          const now = await registration();
+          return now.detail.includes(`${MESH_ROOT} is missing from ValidatingWebhookConfiguration ztgate`) ? now : undefined;
+        }, () => last);
+        assert.equal(found.status, 200, 'a registration that differs never makes ztgate unready');
+        assert.match(found.detail, /render and apply ztgate manifests --config/);
+        const warned = e.ztgate.records().filter((record) => String(record['msg']).startsWith('the webhook configurations differ from the config'));
+        assert.ok(warned.some((record) => JSON.stringify(record['differences']).includes(MESH_ROOT)), 'the log names it');
+      } finally {
+        await applyAsAdmin(e.cluster, e.registration);
+      }
+      await pollUntil('ztgate finds the registration restored', 20_000, async () => ((await registration()).detail === MATCH ? true : undefined), () => last);
     });
 
     // The harness depends on both (registration, and the second webhook's certificate): name them plainly if missing.
