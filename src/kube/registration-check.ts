@@ -16,9 +16,14 @@ export interface RegistrationCheckOptions {
   logger: Logger;
   /** How often to look again; config reloads look at once (`check()`). */
   intervalMs: number;
+  /** Tests shorten LOOK_TIMEOUT_MS. */
+  lookTimeoutMs?: number;
   /** Reports how many differences the last look found (a gauge), -1 when it could not look. */
   onResult?: (differences: number) => void;
 }
+
+/** A look that takes longer reports the configurations unreadable, so one stuck request never stops the next looks. */
+export const LOOK_TIMEOUT_MS = 10_000;
 
 type State = { kind: 'unchecked' } | { kind: 'checked'; differences: string[] } | { kind: 'unreadable'; error: string };
 
@@ -82,12 +87,19 @@ export class RegistrationCheck {
       [{ kind: 'validating', name: NAMES.webhookConfiguration }, validatingWebhookConfiguration(options)],
       [{ kind: 'mutating', name: NAMES.webhookConfiguration }, mutatingWebhookConfiguration(options)],
     ];
+    const timeoutMs = this.options.lookTimeoutMs ?? LOOK_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      const differences: string[] = [];
-      for (const [ref, rendered] of expected) differences.push(...registrationDrift(rendered, await this.options.read(ref)));
+      const stored = await Promise.race([Promise.all(expected.map(([ref]) => this.options.read(ref))), timeout]);
+      const differences = expected.flatMap(([, rendered], index) => registrationDrift(rendered, stored[index]));
       this.settle({ kind: 'checked', differences });
     } catch (error) {
       this.settle({ kind: 'unreadable', error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -26,19 +26,21 @@ function registered(config: Config): Map<string, Obj> {
 
 function harness(initial: Config) {
   let config = initial;
-  let cluster: Map<string, Obj> | Error = registered(initial);
+  let cluster: Map<string, Obj> | Error | 'silent' = registered(initial);
   const reads: WebhookRef[] = [];
   const lines: Obj[] = [];
   const gauge: number[] = [];
   const check = new RegistrationCheck({
     read: async (ref) => {
       reads.push(ref);
+      if (cluster === 'silent') return new Promise<never>(() => {});
       if (cluster instanceof Error) throw cluster;
       return cluster.get(ref.kind);
     },
     config: () => config,
     logger: createLogger({ level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line) as Obj) } }),
     intervalMs: 3_600_000,
+    lookTimeoutMs: 50,
     onResult: (differences) => gauge.push(differences),
   });
   return {
@@ -47,7 +49,7 @@ function harness(initial: Config) {
     gauge,
     messages: () => lines.map((line) => String(line['msg'])),
     setConfig: (next: Config) => (config = next),
-    setCluster: (next: Map<string, Obj> | Error) => (cluster = next),
+    setCluster: (next: Map<string, Obj> | Error | 'silent') => (cluster = next),
   };
 }
 
@@ -92,6 +94,16 @@ describe('RegistrationCheck', () => {
     assert.equal(registration?.ok, true);
     assert.match(registration?.detail ?? '', /could not read/);
     assert.equal(verdict.ready, true);
+  });
+
+  test('an API server that never answers is reported after the look timeout, and the next look still runs', async () => {
+    const h = harness(DEFAULT);
+    h.setCluster('silent');
+    await h.check.check();
+    assert.equal(h.check.describe(), 'could not read the webhook configurations: no answer within 50 ms');
+    h.setCluster(registered(DEFAULT));
+    await h.check.check();
+    assert.equal(h.check.describe(), 'the webhook configurations match the config');
   });
 
   test('differences never make ztgate unready: they are in the registration check’s detail', async () => {
