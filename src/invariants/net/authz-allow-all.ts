@@ -9,7 +9,7 @@ const isEveryAddress = (block: string): boolean => block.trim() === '0.0.0.0/0' 
 /**
  * Values that match every request, per field: Istio's presence match `*`, a principal prefix that
  * stops at the trust domain (`cluster.local/*`, `cluster.local/ns/*`), an address range of everything.
- * Principals and namespaces come from the peer certificate, and ZT-NET-005 keeps mTLS STRICT where this
+ * Principals and namespaces come from the peer certificate, and ZT-NET-006 keeps mTLS STRICT where this
  * runs, so every caller has one: `principals: ["*"]` is every workload of the mesh, compromised ones
  * included. requestPrincipals `*` is not here: it still requires a valid JWT. Fields not listed
  * (ports, every `not…` field with entries) narrow what they match.
