@@ -147,7 +147,7 @@ export function injectedContainers(pod: JsonObject, namespace: string, config: I
       if (!rendered) continue;
       for (const { list, name, actual } of listed) {
         const key = injectedKey(list, name);
-        if (!injected.has(key) && rendersAs(rendered, actual, name, list)) injected.add(key);
+        if (!injected.has(key) && rendersAs(rendered, actual, name, list, pod)) injected.add(key);
       }
     }
   } catch {
@@ -181,9 +181,38 @@ function renderedFrom(pod: JsonObject, namespace: string, config: InjectionConfi
   return stripped && injectOwnedPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config });
 }
 
-function rendersAs(rendered: JsonObject, actual: JsonObject, containerName: string, list: InjectedList): boolean {
+/** Where the ServiceAccount admission plugin mounts the API token (DefaultAPITokenMountPath). */
+export const API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The volume the plugin adds: `kube-api-access-` and a random suffix, projecting a ServiceAccount token. */
+function isServiceAccountTokenVolume(volume: JsonObject | undefined): boolean {
+  if (typeof volume?.['name'] !== 'string' || !volume['name'].startsWith('kube-api-access-')) return false;
+  return asArray(asObject(volume['projected'])?.['sources']).some((source) => asObject(source)?.['serviceAccountToken'] !== undefined);
+}
+
+/**
+ * The container without the token mount the ServiceAccount admission plugin appended to it. The API
+ * server runs its built-in mutating plugins again after a webhook changed the object, and the plugin
+ * then mounts the Pod's token volume into every container without a mount at its path, the injected
+ * ones included: every injected Pod of a cluster that automounts tokens (the default) carries it. Only
+ * that exact mount is taken off: the last one, read-only, at that path, of the Pod's projected token
+ * volume, on a container whose rendering mounts nothing there. (The container's image, command and
+ * arguments must still be exactly the rendered ones, so only Istio's own code could read the token.)
+ */
+function withoutServiceAccountMount(expected: JsonObject, actual: JsonObject, pod: JsonObject): JsonObject {
+  const mounts = asArray(actual['volumeMounts']);
+  const last = asObject(mounts[mounts.length - 1]);
+  if (!last || Object.keys(last).length !== 3 || last['mountPath'] !== API_TOKEN_MOUNT_PATH || last['readOnly'] !== true) return actual;
+  if (asArray(expected['volumeMounts']).some((mount) => asObject(mount)?.['mountPath'] === API_TOKEN_MOUNT_PATH)) return actual;
+  const volume = asArray(asObject(pod['spec'])?.['volumes']).map(asObject).find((v) => v?.['name'] === last['name']);
+  if (!isServiceAccountTokenVolume(volume)) return actual;
+  const { volumeMounts: _mounts, ...rest } = actual;
+  return mounts.length === 1 && expected['volumeMounts'] === undefined ? rest : { ...rest, volumeMounts: mounts.slice(0, -1) };
+}
+
+function rendersAs(rendered: JsonObject, actual: JsonObject, containerName: string, list: InjectedList, pod: JsonObject): boolean {
   const fresh = findContainer(rendered, list, containerName);
   if (!fresh) return false;
   const expected = containerName === PROXY ? withCarriedEnv(fresh, actual) : fresh;
-  return matches(expected, withoutDefaultedRequests(expected, actual), list);
+  return matches(expected, withoutDefaultedRequests(expected, withoutServiceAccountMount(expected, actual, pod)), list);
 }

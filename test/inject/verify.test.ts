@@ -73,6 +73,81 @@ function namedAfterAdmission(owned: boolean): JsonObject {
   return stored;
 }
 
+const TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * What the ServiceAccount admission plugin does to a Pod, before the webhooks and again after a webhook
+ * changed it: a token volume with a random name, mounted read-only into every container that has no
+ * mount at the token's path, appended last.
+ */
+function serviceAccountPlugin(pod: JsonObject, volume = 'kube-api-access-6kw9t'): JsonObject {
+  const out = structuredClone(pod);
+  const spec = out['spec'] as JsonObject;
+  const volumes = ((spec['volumes'] as JsonObject[] | undefined) ??= []);
+  if (!volumes.some((v) => String(v['name']).startsWith('kube-api-access-'))) {
+    volumes.push({ name: volume, projected: { defaultMode: 420, sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] } });
+  }
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const c of (spec[list] as Container[] | undefined) ?? []) {
+      const mounts = ((c['volumeMounts'] as JsonObject[] | undefined) ??= []);
+      if (!mounts.some((m) => m['mountPath'] === TOKEN_PATH)) mounts.push({ name: volume, readOnly: true, mountPath: TOKEN_PATH });
+    }
+  }
+  return out;
+}
+
+/** A Pod as a cluster that automounts tokens stores it: the plugin before the injection and after it. */
+function withTokenMounts(annotations: Record<string, string> = {}): JsonObject {
+  return withApiServerDefaults(serviceAccountPlugin(injected(serviceAccountPlugin(appPod(annotations)))));
+}
+
+function tokenMounts(pod: JsonObject, list: 'initContainers' | 'containers', name: string): JsonObject[] {
+  return container(pod, list, name)['volumeMounts'] as JsonObject[];
+}
+
+describe('isInjectedContainer: the token mount of the ServiceAccount admission plugin', () => {
+  for (const [layout, annotations, proxyList] of [
+    ['native sidecar', {}, 'initContainers'],
+    ['classic layout', { 'sidecar.istio.io/nativeSidecar': 'false' }, 'containers'],
+  ] as const) {
+    test(`${layout}: istio-init and istio-proxy with the token mounted after injection are still ztgate's`, () => {
+      const stored = withTokenMounts(annotations);
+      assert.equal(tokenMounts(stored, 'initContainers', 'istio-init').at(-1)?.['mountPath'], TOKEN_PATH, 'the plugin mounted the token into istio-init');
+      assert.equal(tokenMounts(stored, proxyList, 'istio-proxy').at(-1)?.['mountPath'], TOKEN_PATH, 'and into istio-proxy');
+      assert.equal(isInjectedContainer(stored, 'istio-init', 'initContainers', 'shop', config), true);
+      assert.equal(isInjectedContainer(stored, 'istio-proxy', proxyList, 'shop', config), true);
+    });
+  }
+
+  const NOT_THE_PLUGINS: [string, (mounts: JsonObject[], pod: JsonObject) => void][] = [
+    ['writable', (mounts) => (mounts.at(-1)!['readOnly'] = false)],
+    ['at another path', (mounts) => (mounts.at(-1)!['mountPath'] = '/var/run/secrets/other')],
+    ['with a subPath', (mounts) => (mounts.at(-1)!['subPath'] = 'token')],
+    ['of a volume the Pod does not have', (mounts) => (mounts.at(-1)!['name'] = 'kube-api-access-zzzzz')],
+    ['followed by another mount', (mounts) => mounts.push({ name: 'cache', mountPath: '/cache' })],
+    ['mounted twice', (mounts) => mounts.push({ ...mounts.at(-1)! })],
+    ['of the host\'s root', (mounts, pod) => {
+      mounts.at(-1)!['name'] = 'host';
+      ((pod['spec'] as JsonObject)['volumes'] as JsonObject[]).push({ name: 'host', hostPath: { path: '/' } });
+    }],
+    ['of the host\'s root, named like the token volume', (mounts, pod) => {
+      mounts.at(-1)!['name'] = 'kube-api-access-hhhhh';
+      ((pod['spec'] as JsonObject)['volumes'] as JsonObject[]).push({ name: 'kube-api-access-hhhhh', hostPath: { path: '/' } });
+    }],
+    ['of a projected volume without a token', (mounts, pod) => {
+      mounts.at(-1)!['name'] = 'kube-api-access-ccccc';
+      ((pod['spec'] as JsonObject)['volumes'] as JsonObject[]).push({ name: 'kube-api-access-ccccc', projected: { sources: [{ configMap: { name: 'x' } }] } });
+    }],
+  ];
+  for (const [name, change] of NOT_THE_PLUGINS) {
+    test(`a last mount at the token's path ${name} is not the plugin's: istio-init is not ztgate's`, () => {
+      const stored = withTokenMounts();
+      change(tokenMounts(stored, 'initContainers', 'istio-init'), stored);
+      assert.equal(isInjectedContainer(stored, 'istio-init', 'initContainers', 'shop', config), false);
+    });
+  }
+});
+
 describe('isInjectedContainer', () => {
   test('a bare Pod made from generateName is recognised after the API server names it (the injector saw no name)', () => {
     const unnamed = appPod();
