@@ -186,7 +186,7 @@ export function runReviewText(webhook: WebhookKind, text: string, deps: ReviewDe
     return { ok: false, httpStatus: coded.status, body: coded.toJSON() };
   }
   const outcome = runReview(webhook, body, deps);
-  const encoded = lookup && keepMutation(lookup, text, outcome, deps);
+  const encoded = lookup && keepMutation(lookup, text, outcome, deps, (again) => runReview(webhook, again, deps));
   if (encoded !== undefined && outcome.ok) outcome.encoded = encoded;
   return outcome;
 }

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { defaultConfig, parseConfig } from '../../src/config/parse.js';
 import { StaticNamespaceSource } from '../../src/facts/static.js';
-import { firstUidSpan } from '../../src/review/mutation-replay.js';
-import { runReview, runReviewText, type ReviewDeps } from '../../src/review/review.js';
+import { firstUidSpan, keepMutation, lookUpMutation, replayMutation, replicaSpans } from '../../src/review/mutation-replay.js';
+import { runReview, runReviewText, type ReviewDeps, type ReviewOutcome } from '../../src/review/review.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { namespace } from '../support/app.js';
 import { pod, reviewOf } from '../support/reviews.js';
@@ -170,6 +170,154 @@ describe('mutation replay: replicas of one template', () => {
   });
 });
 
+/**
+ * A replica as a real API server sends it to a mutating webhook (seen against kube-apiserver in the e2e
+ * suite): the field manager's entry with the time of the create, to the second, and the token volume
+ * the ServiceAccount plugin names with five random characters, mounted by every container.
+ */
+function servedReplica(suffix: string, time: string, extra: JsonObject = {}): JsonObject {
+  const token = `kube-api-access-${suffix}`;
+  const mount = { name: token, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true };
+  const app = { name: 'app', image: 'registry.example/app:1.0', volumeMounts: [mount], ...(extra['app'] as JsonObject | undefined) };
+  const { app: _app, annotations: _annotations, ...spec } = extra;
+  const object = pod(
+    {
+      ...spec,
+      serviceAccountName: 'web',
+      containers: [app, { name: 'logs', image: 'registry.example/logs:2', volumeMounts: [mount] }],
+      volumes: [{ name: 'cache', emptyDir: {} }, { name: token, projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] } }],
+    },
+    {
+      generateName: 'web-7d9f-',
+      labels: { app: 'web', 'pod-template-hash': '7d9f' },
+      ...(extra['annotations'] ? { annotations: extra['annotations'] } : {}),
+      managedFields: [
+        {
+          manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'v1', time, fieldsType: 'FieldsV1',
+          fieldsV1: { 'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {} } } } },
+        },
+      ],
+    },
+  );
+  delete (object['metadata'] as JsonObject)['name'];
+  return object;
+}
+
+const SUFFIXES = ['6kw9t', '9nrks', 'ghf2n', '6mbwl', 'x2z4q'];
+const TIMES = ['2026-11-24T19:03:22Z', '2026-11-24T19:03:24Z', '2026-11-24T19:04:01Z', '2026-11-24T20:00:00Z', '2026-11-25T00:00:59Z'];
+
+describe('mutation replay: replicas as the API server sends them', () => {
+  const shapes: Array<[string, JsonObject, { patchNamesToken: boolean }]> = [
+    ['plain replica', {}, { patchNamesToken: false }],
+    ['probes rewritten', { app: { readinessProbe: { httpGet: { path: '/ready', port: 8080 } } } }, { patchNamesToken: false }],
+    // The classic layout appends istio-proxy to the containers, so the rewritten container is sent
+    // whole in the patch, its token mount with it: the kept patch is re-encoded with each new name.
+    [
+      'probes rewritten, classic layout',
+      { annotations: { 'sidecar.istio.io/nativeSidecar': 'false' }, app: { readinessProbe: { httpGet: { path: '/ready', port: 8080 } } } },
+      { patchNamesToken: true },
+    ],
+    ['hostNetwork', { hostNetwork: true }, { patchNamesToken: false }],
+  ];
+  for (const [name, extra, { patchNamesToken }] of shapes) {
+    test(`${name}: replicas differing in uid, managedFields time and token volume are replayed, byte-identical to a fresh decision`, () => {
+      const shared = deps();
+      const replicaText = (i: number): string => textOf(servedReplica(SUFFIXES[i]!, TIMES[i]!, extra), uid(i));
+      const outcomes = SUFFIXES.map((_, i) => mutateText(replicaText(i), shared));
+      assert.deepEqual(outcomes.map((o) => o.recalled ?? false), [false, false, true, true, true]);
+      for (const [i, outcome] of outcomes.entries()) {
+        assert.equal(wire(outcome), fresh(replicaText(i)), `replica ${i}`);
+        assert.equal(outcome.response.uid, uid(i));
+      }
+      const patch = Buffer.from(outcomes[4]!.response.patch ?? '', 'base64').toString();
+      assert.equal(patch.includes(`kube-api-access-${SUFFIXES[4]}`), patchNamesToken, 'whether the patch carries the token name');
+      assert.ok(!patch.includes(`kube-api-access-${SUFFIXES[1]}`), 'never the kept replica\'s name');
+    });
+  }
+
+  test('a replica that mounts a token name other than its volume\'s is decided afresh', () => {
+    const shared = deps();
+    for (let i = 0; i < 3; i++) mutateText(textOf(servedReplica(SUFFIXES[i]!, TIMES[i]!), uid(i)), shared);
+    const odd = servedReplica(SUFFIXES[3]!, TIMES[3]!);
+    const volumes = (odd['spec'] as { volumes: JsonObject[] }).volumes;
+    volumes[1]!['name'] = 'kube-api-access-zzzzz';
+    const outcome = mutateText(textOf(odd, uid(3)), shared);
+    assert.equal(outcome.recalled, undefined);
+    assert.equal(wire(outcome), fresh(textOf(odd, uid(3))));
+  });
+
+  const neverKept: Array<[string, (suffix: string, time: string) => JsonObject]> = [
+    ['the token prefix also in an env value', (suffix, time) => {
+      const object = servedReplica(suffix, time);
+      ((object['spec'] as { containers: JsonObject[] }).containers[0]!)['env'] = [{ name: 'VOLUME', value: `kube-api-access-${suffix}` }];
+      return object;
+    }],
+    ['the token name as a label key', (suffix, time) => {
+      const object = servedReplica(suffix, time);
+      ((object['metadata'] as { labels: JsonObject }).labels)[`kube-api-access-${suffix}`] = 'x';
+      return object;
+    }],
+    ['the token prefix inside another string, the same in every replica', (suffix, time) => {
+      const object = servedReplica(suffix, time);
+      ((object['spec'] as { containers: JsonObject[] }).containers[0]!)['env'] = [{ name: 'NOTE', value: 'see kube-api-access-xxxxx' }];
+      return object;
+    }],
+    ['a "time" outside managedFields', (suffix, time) => {
+      const object = servedReplica(suffix, time);
+      (object['metadata'] as JsonObject)['annotations'] = { time };
+      return object;
+    }],
+  ];
+  for (const [name, make] of neverKept) {
+    test(`${name}: never kept, so every replica is decided afresh`, () => {
+      const shared = deps();
+      for (let i = 0; i < SUFFIXES.length; i++) {
+        const text = textOf(make(SUFFIXES[i]!, TIMES[i]!), uid(i));
+        const outcome = mutateText(text, shared);
+        assert.equal(outcome.recalled, undefined, `replica ${i}`);
+        assert.equal(wire(outcome), fresh(text), `replica ${i}`);
+      }
+    });
+  }
+});
+
+describe('mutation replay: the second decision made when keeping', () => {
+  function keepWith(decideAgain: (body: unknown) => ReviewOutcome): boolean {
+    const shared = deps();
+    const texts = [0, 1, 2].map((i) => textOf(servedReplica(SUFFIXES[i]!, TIMES[i]!), uid(i)));
+    for (const text of texts.slice(0, 2)) {
+      const lookup = lookUpMutation(text, shared.config)!;
+      keepMutation(lookup, text, runReview('mutate', JSON.parse(text), shared), shared, decideAgain);
+    }
+    const lookup = lookUpMutation(texts[2]!, shared.config)!;
+    return replayMutation(lookup, texts[2]!, shared) !== undefined;
+  }
+
+  test('an answer is kept when deciding the request again with other uid, times and token name agrees', () => {
+    assert.equal(keepWith((body) => runReview('mutate', body, deps())), true);
+  });
+
+  test('an answer that the other values would change is never kept', () => {
+    const probes: JsonObject[] = [];
+    const kept = keepWith((body) => {
+      probes.push(body as JsonObject);
+      const outcome = runReview('mutate', body, deps());
+      if (outcome.ok) outcome.body.response.warnings = ['read the token name'];
+      return outcome;
+    });
+    assert.equal(kept, false);
+    const probe = JSON.stringify(probes[0]);
+    assert.match(probe, /"uid":"ztgate-probe-/, 'another uid');
+    assert.match(probe, /"time":"1970-01-01T00:00:00Z"/, 'another time');
+    assert.match(probe, /kube-api-access-zzzzz/, 'another token name');
+    assert.doesNotMatch(probe, new RegExp(`${SUFFIXES[1]}|${TIMES[1]}`), 'none of the kept values');
+  });
+
+  test('an answer whose second decision fails is never kept', () => {
+    assert.equal(keepWith(() => ({ ok: false, httpStatus: 400, body: { code: 'BODY_NOT_JSON', message: 'x' } })), false);
+  });
+});
+
 describe('mutation replay: texts that must not be replayed', () => {
   /** Sends the first text twice (so it would be kept), then the second; returns the second's outcome. */
   function afterKeeping(first: string, second: string) {
@@ -259,6 +407,42 @@ describe('where the uid is found without parsing', () => {
     test(`${text.slice(0, 40)} → ${expected === undefined ? 'none' : expected.slice(0, 12)}`, () => {
       const span = firstUidSpan(text);
       assert.equal(span && text.slice(span.start, span.end), expected);
+    });
+  }
+});
+
+describe('where the values that differ between replicas are found without parsing', () => {
+  const U = '{"request":{"uid":"abc-1",';
+  const table: Array<[string, string, { times: string[]; tokens: string[] } | undefined]> = [
+    ['a managedFields time', `${U}"time":"2026-11-24T19:03:22Z","fieldsType":"FieldsV1"}}`, { times: ['2026-11-24T19:03:22Z'], tokens: [] }],
+    [
+      'two entries',
+      `${U}"a":[{"time":"2026-11-24T19:03:22Z","fieldsType":"FieldsV1"},{"time":"2027-01-01T00:00:00Z","fieldsType":"FieldsV1"}]}}`,
+      { times: ['2026-11-24T19:03:22Z', '2027-01-01T00:00:00Z'], tokens: [] },
+    ],
+    ['a time not followed by fieldsType (not how the API server writes an entry)', `${U}"time":"2026-11-24T19:03:22Z"}}`, { times: [], tokens: [] }],
+    ['another field before fieldsType', `${U}"when":"2026-11-24T19:03:22Z","fieldsType":"FieldsV1"}}`, { times: [], tokens: [] }],
+    ['a time with a fraction of a second (not what the API server writes)', `${U}"time":"2026-11-24T19:03:22.5Z","fieldsType":"FieldsV1"}}`, { times: [], tokens: [] }],
+    ['a time cut short', `${U}"time":"2026-11-24T19:03:2Z","fieldsType":"FieldsV1"}}`, { times: [], tokens: [] }],
+    ['letters where digits go', `${U}"time":"2026-11-24T19:0a:22Z","fieldsType":"FieldsV1"}}`, { times: [], tokens: [] }],
+    ['at the start of the text', `Z","fieldsType":"FieldsV1"}}`, undefined],
+    ['the token volume and its mount', `${U}"volumes":[{"name":"kube-api-access-6kw9t"}],"m":[{"name":"kube-api-access-6kw9t"}]}}`, { times: [], tokens: ['6kw9t', '6kw9t'] }],
+    ['an escaped quote before the name (inside another string)', `${U}"a":"x \\"kube-api-access-6kw9t\\""}}`, { times: [], tokens: [] }],
+    ['no quote before the name', `${U}"a":"x kube-api-access-6kw9t"}}`, { times: [], tokens: [] }],
+    ['six characters', `${U}"name":"kube-api-access-6kw9tt"}}`, { times: [], tokens: [] }],
+    ['upper case', `${U}"name":"kube-api-access-6KW9T"}}`, { times: [], tokens: [] }],
+    ['two different token names', `${U}"v":"kube-api-access-6kw9t","w":"kube-api-access-9nrks"}}`, undefined],
+    ['no uid', '{"request":{"time":"2026-11-24T19:03:22Z"}}', undefined],
+  ];
+  for (const [name, text, expected] of table) {
+    test(name, () => {
+      const spans = replicaSpans(text);
+      const values = spans && {
+        times: spans.times.map((s) => text.slice(s.start, s.end)),
+        tokens: spans.tokenNames.map((s) => text.slice(s.start, s.end)),
+      };
+      assert.deepEqual(values, expected);
+      if (spans) assert.deepEqual(spans.all.map((s) => s.start), [spans.uid, ...spans.times, ...spans.tokenNames].map((s) => s.start).sort((a, b) => a - b));
     });
   }
 });
