@@ -108,7 +108,9 @@ export async function setupEnv(log: (line: string) => void): Promise<E2E> {
 
   const built = await phase('ztgate build', ensureZtgateBuilt);
   log(`ztgate dist/: ${built}`);
-  const cluster = await phase('control plane', () => startCluster());
+  // With the ServiceAccount admission plugin, as in every real cluster: it mounts a token volume with a
+  // random name into every container, ztgate's injected ones too (it runs again after the webhooks).
+  const cluster = await phase('control plane', () => startCluster({ serviceAccountAdmission: true }));
   const processes = new ProcessSet();
   const dir = await mkdtemp(join(tmpdir(), 'ztgate-e2e-suite-'));
   let ztgate: ZtgateServer | undefined;
@@ -150,9 +152,12 @@ export async function setupEnv(log: (line: string) => void): Promise<E2E> {
     const configFile = join(dir, 'config.yaml');
     await writeFile(configFile, E2E_CONFIG);
 
-    // Namespaces the harness itself relies on; ztgate-system is where ztgate would be installed.
+    // Namespaces the harness itself relies on; ztgate-system is where ztgate would be installed. Every
+    // namespace gets its `default` ServiceAccount, as the controller manager (not run here) makes it.
     await must(['apply', '-f', '-'], {
       input: list([
+        serviceAccount('default', 'kube-system'),
+        serviceAccount('default', 'default'),
         namespaceObject(SENTINEL_NAMESPACE),
         serviceAccount('default', SENTINEL_NAMESPACE),
         namespaceObject(EXCLUDED_NAMESPACE),

@@ -118,10 +118,20 @@ export function resourceVersion(o: Json | undefined): unknown {
   return (o?.['metadata'] as Json | undefined)?.['resourceVersion'];
 }
 
-/** Drops what the API server sets per write (identity, versions, timestamps), to compare two writes of one object. */
+/** Drops what the API server sets per write (identity, versions, timestamps, the token volume's random name), to compare two writes of one object. */
 export function withoutServerFields(o: Json): Json {
-  const copy = structuredClone(o);
+  // The ServiceAccount admission plugin names each Pod's token volume with five random characters.
+  const copy = JSON.parse(JSON.stringify(o).replace(TOKEN_VOLUME_NAME, '"kube-api-access-(random)"')) as Json;
   const m = (copy['metadata'] ?? {}) as Json;
   for (const key of ['uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation']) delete m[key];
   return copy;
+}
+
+const TOKEN_VOLUME_NAME = /"kube-api-access-[a-z0-9]{5}"/g;
+
+/** The name of the token volume the ServiceAccount admission plugin gave the Pod, if it gave one. */
+export function tokenVolumeOf(pod: Json): string | undefined {
+  const volumes = ((pod['spec'] as Json | undefined)?.['volumes'] ?? []) as Json[];
+  const name = volumes.map((v) => String(v['name'])).find((n) => n.startsWith('kube-api-access-'));
+  return name;
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import type { E2E } from '../harness/env.js';
 import { assertAdmitted, getObject } from '../harness/expect.js';
-import { annotationsOf, containerNames, deployment, findContainer, labelsOf, podOfDeployment, withoutServerFields, type Json } from '../harness/objects.js';
+import { annotationsOf, containerNames, deployment, findContainer, labelsOf, podOfDeployment, tokenVolumeOf, withoutServerFields, type Json } from '../harness/objects.js';
 
 const SA = 'checkout';
 
@@ -65,11 +65,16 @@ export function injectionScenarios(env: () => E2E): void {
       const created = results.map((result) => JSON.parse(result.stdout) as Json);
       const names = created.map((pod) => String((pod['metadata'] as Json)['name']));
       assert.equal(new Set(names).size, 6, `six Pods named by the API server: ${names.join(', ')}`);
-      const specs = created.map((pod) => JSON.stringify(pod['spec']));
+      // Each replica has a token volume of its own, mounted by every container, the sidecar's too.
+      const tokens = created.map((pod) => tokenVolumeOf(pod));
+      assert.equal(new Set(tokens).size, 6, `six token volumes: ${tokens.join(', ')}`);
+      const proxy = findContainer(created[0]!, 'istio-proxy');
+      assert.ok(proxy, 'the sidecar was injected');
+      assert.ok(JSON.stringify(proxy['volumeMounts']).includes(tokens[0]!), 'the ServiceAccount plugin mounted the token into the sidecar');
+      const specs = created.map((pod) => JSON.stringify(withoutServerFields(pod)['spec']));
       for (const spec of specs) assert.equal(spec, specs[0], 'every replica got the same mutation');
-      assert.ok([...containerNames(created[0]!).containers, ...containerNames(created[0]!).initContainers].includes('istio-proxy'));
-      // The API server sends each replica as the same text but for the uid (and managedFields' time, to the
-      // second): the first two sightings are decided, later ones replayed.
+      // The API server sends each replica as the same text but for the uid, the token volume's name and
+      // managedFields' time (to the second): the first two sightings are decided, later ones replayed.
       const replayed = await e.ztgate.waitForDecisions(
         'a replayed mutation of a replica',
         (line) => line['webhook'] === 'mutate' && line['namespace'] === ns && line['recalled'] === true,
