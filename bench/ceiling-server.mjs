@@ -51,6 +51,8 @@ const allow = async (request) => {
   };
 };
 app.post('/validate', allow);
+// The path the shipped registration calls for protected namespaces, where the validate scenarios send.
+app.post('/validate/fail', allow);
 app.post('/mutate', allow);
 app.get('/healthz', async () => ({ status: 'ok' }));
 

@@ -5,7 +5,7 @@
  *   node --import tsx bench/micro.ts [--seconds 3] [--scenarios validate,mutate,calico,cel0,cel100,validate-injected]
  *
  * Each iteration does what the route does with the body: runReviewText (which parses it, or replays a
- * mutation seen before: the mutate scenario sends one Pod under new uids), then JSON.stringify unless
+ * mutation seen before: the mutate scenario sends the replicas of one Pod), then JSON.stringify unless
  * the answer came encoded.
  */
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import { parseConfigText } from '../src/config/parse.js';
 import type { JsonObject } from '../src/util/json.js';
 import { loadNamespaceFile } from '../src/cli/namespaces.js';
 import { runReviewText, type WebhookKind } from '../src/review/review.js';
-import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview } from './fixtures.js';
+import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview, replicaReviews } from './fixtures.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, scenarios: { type: 'string', default: 'validate,mutate,calico,cel0,cel100,validate-injected' } } });
 const seconds = Number(values.seconds);
@@ -27,9 +27,10 @@ writeFileSync(join(scratch, 'namespaces.yaml'), NAMESPACES_YAML);
 const namespaces = loadNamespaceFile(join(scratch, 'namespaces.yaml'));
 const plain = parseConfigText(configYaml(), 'bench');
 
-const SCENARIOS: Record<string, { webhook: WebhookKind; body: string; rules?: number }> = {
+const SCENARIOS: Record<string, { webhook: WebhookKind; body: string; rules?: number; replicas?: string[] }> = {
   validate: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)) },
-  mutate: { webhook: 'mutate', body: JSON.stringify(podReview(MESH_NAMESPACE)) },
+  // The replicas of one ReplicaSet, each with its own token volume name, as `npm run bench` sends them.
+  mutate: { webhook: 'mutate', body: JSON.stringify(podReview(MESH_NAMESPACE)), replicas: replicaReviews(MESH_NAMESPACE, 64) },
   calico: { webhook: 'validate', body: JSON.stringify(policyReview(50)) },
   cel0: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 0 },
   cel100: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 100 },
@@ -60,7 +61,9 @@ for (const name of values.scenarios!.split(',')) {
   let sent = 0;
   const once = (): string => {
     // A new request uid each time, as the API server sends replicas.
-    const body = scenario.body.replace(UID, `${UID.slice(0, -6)}${(sent++ % 999_999).toString().padStart(6, '0')}`);
+    const body = scenario.replicas
+      ? scenario.replicas[sent++ % scenario.replicas.length]!
+      : scenario.body.replace(UID, `${UID.slice(0, -6)}${(sent++ % 999_999).toString().padStart(6, '0')}`);
     const outcome = runReviewText(scenario.webhook, body, { config, namespaces, now: new Date() });
     return outcome.ok && outcome.encoded !== undefined ? outcome.encoded : JSON.stringify(outcome.body);
   };

@@ -13,7 +13,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, podReview, policyReview, replicaReviews, writeCheckManifests } from './fixtures.js';
+import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, podReview, policyReview, replicaReviews, writeCheckManifests } from './fixtures.js';
 
 /** More than mutation replay and the template cache hold, so the distinct-Pods scenario always misses both. */
 const DISTINCT_PODS = 512;
@@ -299,15 +299,15 @@ async function series(
 ): Promise<SeriesResult> {
   const probes: Record<string, string> = {};
   for (const entry of entries) {
-    const probe = readProbe(await load.probe(entry.target.port, '/validate', entry.body));
+    const probe = readProbe(await load.probe(entry.target.port, VALIDATE_PATH, entry.body));
     probes[String(entry.n)] = describeProbe(probe, 'allowed') + ` (${entry.body.length} bytes)`;
     // Fresh servers (the CEL series) must be as warm as the main one: JIT first, then measure.
-    await load.run(entry.target.port, '/validate', entry.body, 32, timing.warmupMs);
+    await load.run(entry.target.port, VALIDATE_PATH, entry.body, 32, timing.warmupMs);
   }
   const runs: RunRecord[] = [];
   for (let rep = 1; rep <= timing.reps; rep++) {
     for (const entry of entries) {
-      const run = await measure(load, `${label}:${entry.n}`, entry.target, '/validate', entry.body, 1, timing.seriesMs, rep);
+      const run = await measure(load, `${label}:${entry.n}`, entry.target, VALIDATE_PATH, entry.body, 1, timing.seriesMs, rep);
       log(runLine(run));
       runs.push(run);
     }
@@ -354,7 +354,7 @@ async function celSeries(load: LoadClient, ctx: ServerContext, allRuns: RunRecor
       return skip(`ztgate refused a config with rules: ${(error as Error).message.slice(0, 300)}`);
     }
     started.push(probeServer);
-    const denied = readProbe(await load.probe(probeServer.port, '/validate', podBody));
+    const denied = readProbe(await load.probe(probeServer.port, VALIDATE_PATH, podBody));
     await stop(probeServer.child);
     if (denied.status !== 200 || denied.allowed !== false) return skip('a rule whose expression is false did not deny the Pod');
 
@@ -539,11 +539,11 @@ async function main(): Promise<number> {
       results['pepr'] = started.info;
       const peprTarget = pepr ? { pid: pepr.child.pid!, port: pepr.port } : undefined;
       const scenarios: Scenario[] = [
-        { id: 'ceiling', description: 'bare fastify 5 HTTPS: parse the AdmissionReview, allow', server: () => ceiling, path: () => '/validate', body: validateBody, expect: 'allowed' },
-        { id: 'ztgate-validate', description: `ztgate /validate: ReplicaSet Pod, 2 containers, protected namespace ${APP_NAMESPACE}`, server: () => ztgate, path: () => '/validate', body: validateBody, expect: 'allowed' },
-        { id: 'ztgate-mutate', description: `ztgate /mutate: the same Pod in mesh namespace ${MESH_NAMESPACE}, a new request uid each time (replicas of one ReplicaSet)`, server: () => ztgate, path: () => '/mutate', body: mutateBody, bodies: mutateBodies, expect: 'patched' },
+        { id: 'ceiling', description: 'bare fastify 5 HTTPS: parse the AdmissionReview, allow', server: () => ceiling, path: () => VALIDATE_PATH, body: validateBody, expect: 'allowed' },
+        { id: 'ztgate-validate', description: `ztgate ${VALIDATE_PATH}: ReplicaSet Pod, 2 containers, protected namespace ${APP_NAMESPACE}`, server: () => ztgate, path: () => VALIDATE_PATH, body: validateBody, expect: 'allowed' },
+        { id: 'ztgate-mutate', description: `ztgate /mutate: the same Pod in mesh namespace ${MESH_NAMESPACE}, the replicas of one ReplicaSet, each with its own request uid and token volume name`, server: () => ztgate, path: () => '/mutate', body: mutateBody, bodies: mutateBodies, expect: 'patched' },
         { id: 'ztgate-mutate-distinct', description: `ztgate /mutate: ${DISTINCT_PODS} different Pods in turn, so no answer is ever replayed (mutation replay always misses)`, server: () => ztgate, path: () => '/mutate', body: distinctMutateBodies[0]!, bodies: distinctMutateBodies, expect: 'patched' },
-        { id: 'ztgate-calico', description: 'ztgate /validate: GlobalNetworkPolicy, 50 rules, tier security, by a security admin', server: () => ztgate, path: () => '/validate', body: calicoBody, expect: 'allowed' },
+        { id: 'ztgate-calico', description: `ztgate ${VALIDATE_PATH}: GlobalNetworkPolicy, 50 rules, tier security, by a security admin`, server: () => ztgate, path: () => VALIDATE_PATH, body: calicoBody, expect: 'allowed' },
         { id: 'pepr-validate', description: `Pepr ${PEPR_VERSION} validate action on the validate Pod`, server: () => peprTarget, path: () => pepr!.deployment.validatePath, body: validateBody, expect: 'allowed' },
         { id: 'pepr-mutate', description: `Pepr ${PEPR_VERSION} mutate action (identity label) on the mutate Pods`, server: () => peprTarget, path: () => pepr!.deployment.mutatePath, body: mutateBody, bodies: mutateBodies, expect: 'patched' },
       ];
