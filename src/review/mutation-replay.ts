@@ -289,8 +289,8 @@ function probeTime(index: number): string {
   return new Date(index * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function namesIn(list: unknown, field: 'name'): unknown[] {
-  return asArray(list).map((item) => asObject(item)?.[field]);
+function namesIn(list: unknown): unknown[] {
+  return asArray(list).map((item) => asObject(item)?.['name']);
 }
 
 function countOf(values: unknown[], value: string): number {
@@ -329,9 +329,9 @@ function probeRequest(text: string, spans: ReplicaSpans, probeSuffix: string): u
     const spec = asObject(object?.['spec']);
     let mounts = 0;
     for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
-      for (const container of asArray(spec?.[list])) mounts += countOf(namesIn(asObject(container)?.['volumeMounts'], 'name'), name);
+      for (const container of asArray(spec?.[list])) mounts += countOf(namesIn(asObject(container)?.['volumeMounts']), name);
     }
-    if (countOf(namesIn(spec?.['volumes'], 'name'), name) !== 1 || mounts + 1 !== spans.tokenNames.length) return undefined;
+    if (countOf(namesIn(spec?.['volumes']), name) !== 1 || mounts + 1 !== spans.tokenNames.length) return undefined;
   }
   let prefixes = 0;
   for (let at = text.indexOf(TOKEN_VOLUME_PREFIX); at >= 0; at = text.indexOf(TOKEN_VOLUME_PREFIX, at + 1)) prefixes++;
