@@ -5,6 +5,8 @@ import { isInMeshHost } from './mesh-hosts.js';
 
 const STRICT_FIX = 'Set the mode to STRICT';
 const PLAINTEXT_WHY = 'workloads would accept connections that carry no mesh identity, so identity-based policy no longer holds';
+const MESH_PLAINTEXT_WHY =
+  'every workload of the mesh without a PeerAuthentication of its own would accept connections that carry no mesh identity, so identity-based policy no longer holds';
 
 /** A workload-level PeerAuthentication has a selector with labels; it may inherit with UNSET. */
 function isWorkloadLevel(spec: JsonObject): boolean {
@@ -16,16 +18,18 @@ function peerAuthenticationFindings(ctx: CheckContext, spec: JsonObject): Findin
   const mtls = asObject(spec['mtls']);
   const mode = asString(mtls?.['mode']) ?? 'UNSET';
   const path = mtls ? 'spec.mtls.mode' : 'spec.mtls';
+  const meshWide = ctx.request.namespace === ctx.config.policy.istioRootNamespace && !isWorkloadLevel(spec);
   if (mode === 'UNSET' && !isWorkloadLevel(spec)) {
-    const scope = ctx.request.namespace === ctx.config.policy.istioRootNamespace ? 'mesh-wide' : 'namespace-wide';
     findings.push({
       path,
-      summary: `${scope} PeerAuthentication leaves the mTLS mode UNSET`,
+      summary: `${meshWide ? 'mesh-wide' : 'namespace-wide'} PeerAuthentication leaves the mTLS mode UNSET`,
       why: 'with no parent policy UNSET means PERMISSIVE, so workloads accept plaintext',
       fix: STRICT_FIX,
     });
   } else if (mode !== 'UNSET' && mode !== 'STRICT') {
-    findings.push({ path, summary: `PeerAuthentication sets the mTLS mode to ${mode}`, why: PLAINTEXT_WHY, fix: STRICT_FIX });
+    // From the root namespace the mode reaches every workload whose namespace sets none of its own.
+    const summary = `${meshWide ? 'mesh-wide ' : ''}PeerAuthentication sets the mTLS mode to ${mode}`;
+    findings.push({ path, summary, why: meshWide ? MESH_PLAINTEXT_WHY : PLAINTEXT_WHY, fix: STRICT_FIX });
   }
   for (const [port, value] of Object.entries(asObject(spec['portLevelMtls']) ?? {})) {
     const portMode = asString(asObject(value)?.['mode']) ?? 'UNSET';

@@ -52,7 +52,7 @@ export function scopeScenarios(env: () => E2E): void {
       const dryRun = ['create', '--dry-run=server', '-f', '-'];
       assertAdmitted(await e.kubectl(dryRun, { as: 'bob', input: offender('root-workload', ISTIO_ROOT_NAMESPACE) }), `an offending Pod in ${ISTIO_ROOT_NAMESPACE}`);
       const permissive = await e.kubectl(dryRun, { as: 'bob', input: peerAuthentication('e2e-mesh-wide', ISTIO_ROOT_NAMESPACE, 'PERMISSIVE') });
-      assertDenied(permissive, 'a mesh-wide PERMISSIVE PeerAuthentication', ['ZT-NET-006: ', 'PERMISSIVE'], MESH_ROOT);
+      assertDenied(permissive, 'a mesh-wide PERMISSIVE PeerAuthentication', ['ZT-NET-006: mesh-wide PeerAuthentication sets the mTLS mode to PERMISSIVE'], MESH_ROOT);
       const allowAll = await e.kubectl(dryRun, { as: 'bob', input: authorizationPolicy('e2e-allow-all', ISTIO_ROOT_NAMESPACE, [{}]) });
       assertDenied(allowAll, 'a mesh-wide allow-all AuthorizationPolicy', ['ZT-NET-007: '], MESH_ROOT);
       assertAdmitted(await e.kubectl(dryRun, { as: 'bob', input: peerAuthentication('e2e-mesh-wide', ISTIO_ROOT_NAMESPACE, 'STRICT') }), 'a mesh-wide STRICT PeerAuthentication');

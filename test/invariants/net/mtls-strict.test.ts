@@ -49,6 +49,19 @@ describe('ZT-NET-006 PeerAuthentication', () => {
     const [namespaced] = findingsOf(review(peerAuthentication('v1', {})), ID);
     assert.equal(namespaced!.summary, 'namespace-wide PeerAuthentication leaves the mTLS mode UNSET');
   });
+
+  test('a PERMISSIVE mode set from the root namespace is called mesh-wide, and why says it reaches every workload', () => {
+    const table: [string, JsonObject, string, string][] = [
+      ['root, no selector', { mtls: { mode: 'PERMISSIVE' } }, 'istio-system', 'mesh-wide PeerAuthentication sets the mTLS mode to PERMISSIVE'],
+      ['root, one workload', { ...WORKLOAD, mtls: { mode: 'PERMISSIVE' } }, 'istio-system', 'PeerAuthentication sets the mTLS mode to PERMISSIVE'],
+      ['a namespace', { mtls: { mode: 'DISABLE' } }, 'shop', 'PeerAuthentication sets the mTLS mode to DISABLE'],
+    ];
+    for (const [name, spec, namespace, summary] of table) {
+      const [finding] = review(peerAuthentication('v1', spec, namespace)).violations.filter((v) => v.invariantId === ID);
+      assert.equal(finding!.summary, summary, name);
+      assert.equal(finding!.why.startsWith('every workload of the mesh'), summary.startsWith('mesh-wide'), name);
+    }
+  });
 });
 
 /** [description, spec, paths of the findings] */
