@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { API_TOKEN_MOUNT_PATH, TOKEN_VOLUME_PREFIX } from '../admission/service-account-plugin.js';
 import { asArray, asObject, isJsonObject, type JsonObject, type JsonValue } from '../util/json.js';
 import { A, PROXY } from './annotations.js';
 import type { InjectionConfig } from './config.js';
@@ -181,12 +182,9 @@ function renderedFrom(pod: JsonObject, namespace: string, config: InjectionConfi
   return stripped && injectOwnedPod({ pod: stripped, namespace, workload: workloadOfPod(pod, namespace), config });
 }
 
-/** Where the ServiceAccount admission plugin mounts the API token (DefaultAPITokenMountPath). */
-export const API_TOKEN_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
-
 /** The volume the plugin adds: `kube-api-access-` and a random suffix, projecting a ServiceAccount token. */
 function isServiceAccountTokenVolume(volume: JsonObject | undefined): boolean {
-  if (typeof volume?.['name'] !== 'string' || !volume['name'].startsWith('kube-api-access-')) return false;
+  if (typeof volume?.['name'] !== 'string' || !volume['name'].startsWith(TOKEN_VOLUME_PREFIX)) return false;
   return asArray(asObject(volume['projected'])?.['sources']).some((source) => asObject(source)?.['serviceAccountToken'] !== undefined);
 }
 

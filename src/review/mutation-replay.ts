@@ -1,5 +1,6 @@
 import type { AdmissionRequest, AdmissionResponse } from '../admission/types.js';
 import { encodeReview } from '../admission/respond.js';
+import { TOKEN_VOLUME_PREFIX, TOKEN_VOLUME_SUFFIX_LENGTH } from '../admission/service-account-plugin.js';
 import type { Config } from '../config/types.js';
 import { gatherFacts } from '../facts/gather.js';
 import type { NamespaceSource } from '../facts/types.js';
@@ -60,9 +61,6 @@ const TIME_FIELD = '"time":"';
 const TIME_THEN_FIELDS_TYPE = 'Z","fieldsType":"';
 /** metav1.Time as the API server writes it: `2026-11-24T19:03:22Z`. */
 const TIME_LENGTH = 20;
-/** The ServiceAccount admission plugin's volume: this prefix and five random characters. */
-const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
-const TOKEN_SUFFIX_LENGTH = 5;
 
 interface Span {
   start: number;
@@ -99,8 +97,15 @@ export interface Kept {
  * each differ (StatefulSets, the first Pod of a rollout) never pay for the proof and encoding below.
  */
 const SEEN = Symbol('seen once');
+/**
+ * A text whose proof failed or whose second decision disagreed: neither can change for the same key
+ * and config, so later replicas are decided without trying again (a parse and a decision each).
+ */
+const NEVER = Symbol('never kept');
 
-const memos = new LruCachePerOwner<Config, string, Kept | typeof SEEN>(ENTRIES);
+type Entry = Kept | typeof SEEN | typeof NEVER;
+
+const memos = new LruCachePerOwner<Config, string, Entry>(ENTRIES);
 
 function isUidChar(code: number): boolean {
   return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x2d;
@@ -163,7 +168,7 @@ function tokenNameSpans(text: string): Span[] | undefined {
   for (let at = text.indexOf(TOKEN_VOLUME_PREFIX); at >= 0; at = text.indexOf(TOKEN_VOLUME_PREFIX, at + 1)) {
     if (text.charCodeAt(at - 1) !== 0x22 || text.charCodeAt(at - 2) === 0x5c) continue;
     const start = at + TOKEN_VOLUME_PREFIX.length;
-    const end = start + TOKEN_SUFFIX_LENGTH;
+    const end = start + TOKEN_VOLUME_SUFFIX_LENGTH;
     if (text.charCodeAt(end) !== 0x22) continue;
     let i = start;
     while (i < end && isLowerAlphanumeric(text.charCodeAt(i))) i++;
@@ -225,10 +230,10 @@ export interface ReplayDeps {
 
 /** Where one request text stands in the memo: looked up once, used to replay or to keep. */
 export interface ReplayLookup {
-  memo: LruCache<string, Kept | typeof SEEN>;
+  memo: LruCache<string, Entry>;
   key: string;
   spans: ReplicaSpans;
-  entry: Kept | typeof SEEN | undefined;
+  entry: Entry | undefined;
 }
 
 /** The memo entry for this text; undefined when the text can never be replayed (size, uid, config). */
@@ -260,7 +265,7 @@ function rebuilt(kept: Kept, uid: string, suffix: string): { encoded: string; re
 /** The kept answer to this request, re-addressed to its uid and token volume; undefined when there is none. */
 export function replayMutation(lookup: ReplayLookup, text: string, deps: ReplayDeps): Extract<ReviewOutcome, { ok: true }> | undefined {
   const kept = lookup.entry;
-  if (kept === undefined || kept === SEEN || labelsKey(kept.request, deps.namespaces, deps.now) !== kept.namespaceLabels) return undefined;
+  if (kept === undefined || kept === SEEN || kept === NEVER || labelsKey(kept.request, deps.namespaces, deps.now) !== kept.namespaceLabels) return undefined;
   const uid = text.slice(lookup.spans.uid.start, lookup.spans.uid.end);
   const { encoded, response } = rebuilt(kept, uid, tokenSuffixOf(text, lookup.spans));
   // The kept request with the new uid: what the decision line and the metrics read of it (kind,
@@ -359,12 +364,16 @@ export function keepMutation(
     memo.set(key, SEEN);
     return undefined;
   }
+  if (lookup.entry === NEVER) return undefined;
   if (text.slice(spans.uid.start, spans.uid.end) !== request.uid) return undefined;
   const encoded = JSON.stringify(outcome.body);
   const suffix = tokenSuffixOf(text, spans);
   const probeSuffix = PROBE_SUFFIXES.find((candidate) => candidate !== suffix)!;
   const probe = probeRequest(text, spans, probeSuffix);
-  if (probe === undefined) return encoded;
+  if (probe === undefined) {
+    memo.set(key, NEVER);
+    return encoded;
+  }
   // Once, as response.uid: anything else in the answer that mentioned the uid would replay stale.
   const valueAt = encoded.indexOf(request.uid);
   if (valueAt < 0 || encoded.indexOf(request.uid, valueAt + 1) >= 0 || !encoded.startsWith(UID_FIELD, valueAt - UID_FIELD.length)) return encoded;
@@ -386,10 +395,9 @@ export function keepMutation(
   // rebuilt for those values: what this template's decision reads of them is then known to be nothing
   // but the uid it echoes and the name it carries over.
   const again = decideAgain(probe);
-  if (!again.ok || again.internalError || again.deadlineExceeded || JSON.stringify(again.body) !== rebuilt(kept, PROBE_UID, probeSuffix).encoded) {
-    return encoded;
-  }
-  memo.set(key, kept);
+  // An error or the deadline may pass: only a disagreement is final.
+  if (!again.ok || again.internalError || again.deadlineExceeded) return encoded;
+  memo.set(key, JSON.stringify(again.body) === rebuilt(kept, PROBE_UID, probeSuffix).encoded ? kept : NEVER);
   return encoded;
 }
 

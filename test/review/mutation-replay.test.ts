@@ -313,8 +313,41 @@ describe('mutation replay: the second decision made when keeping', () => {
     assert.doesNotMatch(probe, new RegExp(`${SUFFIXES[1]}|${TIMES[1]}`), 'none of the kept values');
   });
 
-  test('an answer whose second decision fails is never kept', () => {
+  test('an answer whose second decision fails is not kept', () => {
     assert.equal(keepWith(() => ({ ok: false, httpStatus: 400, body: { code: 'BODY_NOT_JSON', message: 'x' } })), false);
+  });
+
+  /** Replicas 0..count-1 decided in turn through the memo; how many second decisions were made, and which replicas were replayed. */
+  function replicasWith(count: number, decideAgain: (body: unknown, call: number) => ReviewOutcome): { calls: number; replayed: number[] } {
+    const shared = deps();
+    let calls = 0;
+    const replayed: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const text = textOf(servedReplica(SUFFIXES[i % SUFFIXES.length]!, TIMES[i % TIMES.length]!), uid(i));
+      const lookup = lookUpMutation(text, shared.config)!;
+      if (replayMutation(lookup, text, shared)) {
+        replayed.push(i);
+        continue;
+      }
+      keepMutation(lookup, text, runReview('mutate', JSON.parse(text), shared), shared, (body) => decideAgain(body, ++calls));
+    }
+    return { calls, replayed };
+  }
+
+  test('a disagreement is final: later replicas are decided once each, never twice', () => {
+    const disagreeing = replicasWith(5, (body) => {
+      const outcome = runReview('mutate', body, deps());
+      if (outcome.ok) outcome.body.response.warnings = ['read the token name'];
+      return outcome;
+    });
+    assert.deepEqual(disagreeing, { calls: 1, replayed: [] });
+  });
+
+  test('a second decision that failed (an error, the deadline) is tried again at the next replica', () => {
+    const flaky = replicasWith(5, (body, call) =>
+      call === 1 ? { ok: false, httpStatus: 400, body: { code: 'BODY_NOT_JSON', message: 'x' } } : runReview('mutate', body, deps()),
+    );
+    assert.deepEqual(flaky, { calls: 2, replayed: [3, 4] });
   });
 });
 
