@@ -16,4 +16,5 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'inject', summary: 'Print manifests with the Istio sidecar injected (like istioctl kube-inject)', load: async () => (await import('./inject.js')).injectCommand },
   { name: 'certs', summary: 'Write a CA and a serving certificate (ca.crt, tls.crt, tls.key)', load: async () => (await import('./certs.js')).certsCommand },
   { name: 'manifests', summary: 'Print the Kubernetes manifests (same objects as kubectl kustomize deploy/)', load: async () => (await import('./manifests.js')).manifestsCommand },
+  { name: 'version', summary: 'Print the version of ztgate and of the node it runs on', load: async () => (await import('./version.js')).versionCommand },
 ];

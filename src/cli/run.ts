@@ -11,7 +11,9 @@ ${COMMANDS.map((command) => `  ${command.name.padEnd(10)} ${command.summary}`).j
 Run 'ztgate <command> --help' for a command's options and examples.`;
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const [given, ...rest] = argv;
+  // `--version` as most command-line tools spell it.
+  const name = given === '--version' ? 'version' : given;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;
