@@ -24,6 +24,7 @@ import { parseFlags } from './args.js';
 import { limitHeapGrowth } from './heap.js';
 import { UsageError, type Command } from './command.js';
 import { loadNamespaceFile } from './namespaces.js';
+import { ztgateVersion } from './version.js';
 import { join } from 'node:path';
 
 export const serveCommand: Command = {
@@ -82,6 +83,7 @@ Examples:
     const registrationCheckMs = parseDuration(new ConfigNode(values['registration-check'], '--registration-check'), 60_000, 0, 86_400_000);
     const logger = createLogger();
     const metrics = new Metrics();
+    metrics.buildInfo.set({ version: ztgateVersion(), node: process.version }, 1);
 
     let audit: AuditSink | undefined;
     let registration: RegistrationCheck | undefined;
@@ -147,7 +149,7 @@ Examples:
     registration?.start();
     const address = app.server.address() as AddressInfo;
     logger.info(
-      { url: `https://${values.host}:${address.port}`, metricsPort: (metricsServer.address() as AddressInfo).port, config: store.current.source },
+      { version: ztgateVersion(), url: `https://${values.host}:${address.port}`, metricsPort: (metricsServer.address() as AddressInfo).port, config: store.current.source },
       'ztgate serving',
     );
 

@@ -305,7 +305,10 @@ describe('the image, built from the Dockerfile without an engine and started as 
       await sleep(200);
     }
     assert.equal((await get(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
-    assert.match((await get(`http://127.0.0.1:${metricsPort}/metrics`)).body, /^ztgate_/m);
+    // The version comes from the image's package.json, read at run time.
+    const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+    const metrics = (await get(`http://127.0.0.1:${metricsPort}/metrics`)).body;
+    assert.ok(metrics.includes(`ztgate_build_info{version="${version}",node="${process.version}"} 1\n`), metrics);
   });
 
   const answers: { name: string; path: string; cli: string[]; body: string; expect: RegExp }[] = [
