@@ -6,9 +6,11 @@ import { VALIDATE_PATHS } from '../src/manifests/names.js';
 /**
  * Request bodies and config files for the benchmark, generated rather than stored so that the sizes the
  * scaling series needs (1-50 containers, 1-1,000 policy rules, 0-1,000 CEL rules) come from one shape.
- * The shapes copy what the API server really sends: a Pod made by a ReplicaSet arrives with
- * generateName and no name, the ServiceAccount plugin's projected token volume, and the defaults the
- * API server fills in before admission.
+ * The shapes copy what the API server really sends (read off kube-apiserver 1.34 with
+ * `kubectl create --dry-run=server -o json`): a Pod made by a ReplicaSet reaches the mutating webhooks
+ * with generateName and no name, the ServiceAccount plugin's projected token volume, and the defaults
+ * the API server fills in before admission; the validating webhooks see it after the API server has
+ * named it and set its uid, creation time, generation and pending status.
  */
 
 /** The namespace of the validate scenario: protected (every namespace is, by default) and not in the mesh. */
@@ -246,6 +248,30 @@ export function podReview(namespace: string, containers = 2): Json {
   });
 }
 
+/**
+ * The same CREATE as the validating webhooks receive it: the API server names the Pod from its
+ * generateName and fills in uid, creationTimestamp, generation and the pending status (with the QoS
+ * class the resources give) before it calls them, after mutating admission.
+ */
+export function namedPodReview(namespace: string, containers = 2): Json {
+  return namedByApiServer(podReview(namespace, containers));
+}
+
+/** A Pod CREATE review (as mutating webhooks see it) turned into what the validating webhooks see. */
+export function namedByApiServer(original: Json): Json {
+  const review = original as { request: Json & { object: Json } };
+  const pod = review.request.object;
+  const metadata = pod['metadata'] as Json;
+  const name = `${String(metadata['generateName'])}nqzgp`;
+  review.request['name'] = name;
+  // Key order as the API server encodes an object: metadata's fields alphabetical, status last.
+  pod['metadata'] = Object.fromEntries(
+    Object.entries({ ...metadata, name, uid: '3a084f16-528e-4cfd-b92a-9bb8be2a5577', creationTimestamp: '2026-11-24T20:31:18Z', generation: 1 }).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  pod['status'] = { phase: 'Pending', qosClass: 'Burstable' };
+  return review;
+}
+
 const TOKEN_VOLUME = 'kube-api-access-7xk2p';
 /** The alphabet of the API server's random name suffixes (apimachinery's utilrand). */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -267,7 +293,7 @@ function withTokenVolume(text: string, index: number): string {
  * time (a replica is named only after mutating admission) but for the name of its token volume, which
  * the ServiceAccount admission plugin draws for each Pod before the webhooks run, each request with
  * its own uid. (A real request also carries the field manager's entry in managedFields, with the time
- * of the create to the second: left out to keep the object at the 3.9 KB the scenarios share.)
+ * of the create to the second: left out to keep the object at the 3-4 KB the scenarios are set at.)
  */
 export function replicaReviews(namespace: string, count: number): string[] {
   const review = podReview(namespace) as { request: { uid: string } };

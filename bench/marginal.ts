@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { APP_NAMESPACE, VALIDATE_PATH, NAMESPACES_YAML, configYaml, podReview } from './fixtures.js';
+import { APP_NAMESPACE, VALIDATE_PATH, NAMESPACES_YAML, configYaml, namedPodReview } from './fixtures.js';
 import { runLoad } from './loadgen.js';
 import { cpuMicros, stop } from './proc.js';
 import { startCeiling, startZtgate, type Server } from './servers.js';
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   const ceilings = servers.slice(1);
   if (lingerMicros > 0) servers.push(await startCeiling(REPO, certsDir, core, undefined, { lingerMicros }));
 
-  const body = JSON.stringify(podReview(APP_NAMESPACE));
+  const body = JSON.stringify(namedPodReview(APP_NAMESPACE));
   const connections = Number(values.connections);
   const load = (server: Server, durationMs: number) => runLoad({ type: 'run', id: 0, port: server.port, path: VALIDATE_PATH, body, connections, durationMs, poll: values.poll! });
   const samples = new Map<Server, { cpu: number[]; rate: number[]; wakes: number[] }>(servers.map((server) => [server, { cpu: [], rate: [], wakes: [] }]));

@@ -17,7 +17,7 @@ import { parseConfigText } from '../src/config/parse.js';
 import type { JsonObject } from '../src/util/json.js';
 import { loadNamespaceFile } from '../src/cli/namespaces.js';
 import { runReviewText, type WebhookKind } from '../src/review/review.js';
-import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview, replicaReviews } from './fixtures.js';
+import { APP_NAMESPACE, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, namedByApiServer, namedPodReview, podReview, policyReview, replicaReviews } from './fixtures.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, scenarios: { type: 'string', default: 'validate,mutate,calico,cel0,cel100,validate-injected' } } });
 const seconds = Number(values.seconds);
@@ -28,13 +28,13 @@ const namespaces = loadNamespaceFile(join(scratch, 'namespaces.yaml'));
 const plain = parseConfigText(configYaml(), 'bench');
 
 const SCENARIOS: Record<string, { webhook: WebhookKind; body: string; rules?: number; replicas?: string[] }> = {
-  validate: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)) },
+  validate: { webhook: 'validate', body: JSON.stringify(namedPodReview(APP_NAMESPACE)) },
   // The replicas of one ReplicaSet, each with its own token volume name, as `npm run bench` sends them.
   mutate: { webhook: 'mutate', body: JSON.stringify(podReview(MESH_NAMESPACE)), replicas: replicaReviews(MESH_NAMESPACE, 64) },
   calico: { webhook: 'validate', body: JSON.stringify(policyReview(50)) },
-  cel0: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 0 },
-  cel100: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 100 },
-  cel1000: { webhook: 'validate', body: JSON.stringify(podReview(APP_NAMESPACE)), rules: 1000 },
+  cel0: { webhook: 'validate', body: JSON.stringify(namedPodReview(APP_NAMESPACE)), rules: 0 },
+  cel100: { webhook: 'validate', body: JSON.stringify(namedPodReview(APP_NAMESPACE)), rules: 100 },
+  cel1000: { webhook: 'validate', body: JSON.stringify(namedPodReview(APP_NAMESPACE)), rules: 1000 },
   // The Pod of the mutate scenario after ztgate's injection, as validation then sees it in a mesh
   // namespace: the exemption of the injected istio-init and istio-proxy is verified by rendering.
   'validate-injected': { webhook: 'validate', body: injectedPodReview() },
@@ -47,10 +47,7 @@ function injectedPodReview(): string {
   const patch = JSON.parse(Buffer.from(outcome.response.patch, 'base64').toString('utf8')) as PatchOperation[];
   const failed = applyPatch(review.request.object, patch).find((error) => error !== null);
   if (failed) throw new Error(`validate-injected: the patch does not apply: ${failed.message}`);
-  // The API server names a generateName Pod after mutating admission: validation sees the name.
-  const metadata = review.request.object['metadata'] as JsonObject;
-  metadata['name'] = `${String(metadata['generateName'])}x7k2p`;
-  return JSON.stringify(review);
+  return JSON.stringify(namedByApiServer(review));
 }
 
 for (const name of values.scenarios!.split(',')) {

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, configYaml, podReview, policyReview, replicaReviews } from './fixtures.js';
+import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, configYaml, namedPodReview, policyReview, replicaReviews } from './fixtures.js';
 import { runLoad } from './loadgen.js';
 import { stop } from './proc.js';
 import { startCeiling, startZtgate, type Server } from './servers.js';
@@ -71,8 +71,8 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'namespaces.yaml'), NAMESPACES_YAML);
   writeFileSync(join(dir, 'config.yaml'), configYaml());
   const bodies: Record<string, { path: string; bodies: string[] }> = {
-    validate: { path: VALIDATE_PATH, bodies: [JSON.stringify(podReview(APP_NAMESPACE))] },
-    ceiling: { path: VALIDATE_PATH, bodies: [JSON.stringify(podReview(APP_NAMESPACE))] },
+    validate: { path: VALIDATE_PATH, bodies: [JSON.stringify(namedPodReview(APP_NAMESPACE))] },
+    ceiling: { path: VALIDATE_PATH, bodies: [JSON.stringify(namedPodReview(APP_NAMESPACE))] },
     mutate: { path: '/mutate', bodies: replicaReviews(MESH_NAMESPACE, 64) },
     calico: { path: VALIDATE_PATH, bodies: [JSON.stringify(policyReview(50))] },
   };

@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, podReview, policyReview, writeCheckManifests } from './fixtures.js';
+import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, namedPodReview, podReview, policyReview, writeCheckManifests } from './fixtures.js';
 import { runLoad } from './loadgen.js';
 import { stop } from './proc.js';
 import { startZtgate } from './servers.js';
@@ -119,10 +119,10 @@ async function main(): Promise<void> {
   const namespacesFile = join(dir, 'namespaces.yaml');
   writeFileSync(namespacesFile, NAMESPACES_YAML);
   const scenarios: Record<string, { path: string; body: string; config: string }> = {
-    validate: { path: VALIDATE_PATH, body: JSON.stringify(podReview(APP_NAMESPACE)), config: configYaml() },
+    validate: { path: VALIDATE_PATH, body: JSON.stringify(namedPodReview(APP_NAMESPACE)), config: configYaml() },
     mutate: { path: '/mutate', body: JSON.stringify(podReview(MESH_NAMESPACE)), config: configYaml() },
     calico: { path: VALIDATE_PATH, body: JSON.stringify(policyReview(50)), config: configYaml() },
-    cel100: { path: VALIDATE_PATH, body: JSON.stringify(podReview(APP_NAMESPACE)), config: configYaml(celRulesYaml(100)) },
+    cel100: { path: VALIDATE_PATH, body: JSON.stringify(namedPodReview(APP_NAMESPACE)), config: configYaml(celRulesYaml(100)) },
   };
   const results: Record<string, ProfileSummary> = {};
   const certsDir = join(dir, 'certs');

@@ -13,7 +13,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, podReview, policyReview, replicaReviews, writeCheckManifests } from './fixtures.js';
+import { APP_NAMESPACE, VALIDATE_PATH, MESH_NAMESPACE, NAMESPACES_YAML, celRulesYaml, configYaml, distinctPodReviews, namedPodReview, policyReview, replicaReviews, writeCheckManifests } from './fixtures.js';
 
 /** More than mutation replay and the template cache hold, so the distinct-Pods scenario always misses both. */
 const DISTINCT_PODS = 512;
@@ -341,7 +341,7 @@ async function celSeries(load: LoadClient, ctx: ServerContext, allRuns: RunRecor
     log(`CEL series skipped: CEL rules not available (${reason})`);
     return { points: [], probes: {}, skipped: `skipped: CEL rules not available (${reason})`, verdict: { reason: 'skipped: CEL rules not available' } };
   };
-  const podBody = JSON.stringify(podReview(APP_NAMESPACE));
+  const podBody = JSON.stringify(namedPodReview(APP_NAMESPACE));
   const started: Server[] = [];
   try {
     // A rule that fails must deny: otherwise rules are not evaluated and the series would time nothing.
@@ -526,7 +526,7 @@ async function main(): Promise<number> {
     children.push(ztgate.child);
     const ceiling = await startCeiling(REPO, ctx.ztgate.certsDir, pinning.server, logDir);
     children.push(ceiling.child);
-    const validateBody = JSON.stringify(podReview(APP_NAMESPACE));
+    const validateBody = JSON.stringify(namedPodReview(APP_NAMESPACE));
     const mutateBodies = replicaReviews(MESH_NAMESPACE, REPLICA_REQUESTS);
     const mutateBody = mutateBodies[0]!;
     const distinctMutateBodies = distinctPodReviews(MESH_NAMESPACE, DISTINCT_PODS);
@@ -591,7 +591,7 @@ async function main(): Promise<number> {
     const scaling: Record<string, unknown> = {};
     if (sections.has('scaling')) {
       log('scaling series (1 connection each)');
-      scaling['containers'] = await series(load, 'pod-containers', 'container', [1, 10, 50].map((n) => ({ n, target: ztgate, body: JSON.stringify(podReview(APP_NAMESPACE, n)) })), runs);
+      scaling['containers'] = await series(load, 'pod-containers', 'container', [1, 10, 50].map((n) => ({ n, target: ztgate, body: JSON.stringify(namedPodReview(APP_NAMESPACE, n)) })), runs);
       scaling['calicoRules'] = await series(load, 'calico-rules', 'rule', [1, 100, 1000].map((n) => ({ n, target: ztgate, body: JSON.stringify(policyReview(n)) })), runs);
       scaling['celRules'] = await celSeries(load, ctx, runs);
     }
