@@ -24,6 +24,7 @@ import { parseFlags } from './args.js';
 import { limitHeapGrowth } from './heap.js';
 import { UsageError, type Command } from './command.js';
 import { loadNamespaceFile } from './namespaces.js';
+import { configRuleReachNotices } from '../invariants/rules/rule-reach.js';
 import { ztgateVersion } from './version.js';
 import { join } from 'node:path';
 
@@ -257,6 +258,7 @@ async function clusterConfig(kubeconfig: string | undefined, env: NodeJS.Process
 
 function logNotices(logger: Logger, config: Config): void {
   for (const notice of policyNotices(config.policy)) logger.warn({ source: config.source, notice }, 'config leaves a check off');
+  for (const notice of configRuleReachNotices(config)) logger.warn({ source: config.source, notice }, 'custom rule matches requests ztgate is never sent');
 }
 
 /** Serving starts at once; until the first list completes, readiness says so and the cache is empty. */

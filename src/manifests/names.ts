@@ -28,6 +28,8 @@ export const NAMES = {
   meshRootWebhook: 'mesh-root.ztgate.io',
   /** The same resources as validate.ztgate.io outside protection, for custom rules; fails open. `-<n>` follows. */
   unprotectedWebhookPrefix: 'unprotected',
+  /** What the config file's custom rules match beyond the webhooks above (rule-routes.ts), by the rules' failurePolicy. */
+  rulesWebhook: { Fail: 'rules.ztgate.io', Ignore: 'rules-ignore.ztgate.io' },
   mutatingWebhook: 'mutate.ztgate.io',
   caSecret: 'ztgate-ca',
   servingSecret: 'ztgate-tls',

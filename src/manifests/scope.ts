@@ -50,6 +50,10 @@ export function scopeOf(config: Config): ReviewScope {
     excludeNamespaces: protection.excludeNamespaces,
     namespaceSelector: protection.namespaceSelector,
     istioRootNamespace: policy.istioRootNamespace,
+    // ZeroTrustRule objects cannot change the registration: only the config file's rules are routed.
+    rules: config.rules.rules
+      .filter((rule) => rule.source === 'config')
+      .map(({ name, failurePolicy, match }) => ({ name, failurePolicy, apiGroups: match.apiGroups, kinds: match.kinds, resources: match.resources, operations: match.operations })),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { LabelSelector } from '../util/label-selector.js';
+import type { RuleReach } from './rule-routes.js';
 
 /** A Kubernetes object as plain JSON data, the way YAML parses it. */
 export type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown } } & Record<
@@ -31,4 +32,6 @@ export interface ReviewScope {
   namespaceSelector: LabelSelector;
   /** policy.istioRootNamespace: its mesh-wide Istio policy goes to a fail-closed webhook of its own. */
   istioRootNamespace: string;
+  /** The config file's custom rules: what they match beyond the invariants' webhooks is sent too. */
+  rules?: readonly RuleReach[];
 }

@@ -1,4 +1,5 @@
-import { NAMES, PATHS, RULE_GROUP, RULE_PLURAL, SERVICE_PORT, VALIDATE_PATHS, type FailurePolicy } from './names.js';
+import { FAILURE_POLICIES, NAMES, PATHS, RULE_GROUP, RULE_PLURAL, SERVICE_PORT, VALIDATE_PATHS, type FailurePolicy } from './names.js';
+import { ruleRoutes, type WebhookRule } from './rule-routes.js';
 import { evaluatedSelector, meshRootNamespace, namespaceNamed, protectedSelector, unprotectedSelectors, type NamespaceSelector } from './scope.js';
 import type { KubeObject, ManifestOptions } from './types.js';
 
@@ -219,9 +220,23 @@ export function unprotectedWebhookName(index: number): string {
 
 export function validatingWebhookConfiguration(options: ManifestOptions): KubeObject {
   const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
+  const webhooks = invariantWebhooks(options);
+  const routes = ruleRoutes(options.scope?.rules ?? [], (group, resource, operation) =>
+    webhooks.some((webhook) => (webhook['rules'] as WebhookRule[]).some((rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.operations.includes(operation))),
+  );
+  // Custom rules run in every evaluated namespace; each webhook fails as the rules it carries ask.
+  const ruleWebhooks = FAILURE_POLICIES.filter((policy) => routes.has(policy)).map(
+    (policy): WebhookSpec => ({ name: NAMES.rulesWebhook[policy], namespaceSelector: evaluatedSelector(options), failurePolicy: policy, ...validating, rules: routes.get(policy) }),
+  );
+  return configuration('ValidatingWebhookConfiguration', options, (failurePolicy) => VALIDATE_PATHS[failurePolicy], [...webhooks, ...ruleWebhooks]);
+}
+
+/** The webhooks the invariants need, whatever the custom rules are. */
+function invariantWebhooks(options: ManifestOptions): WebhookSpec[] {
+  const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
   const rootNamespace = meshRootNamespace(options);
   const notCarved = notCarvedOut(rootNamespace);
-  return configuration('ValidatingWebhookConfiguration', options, (failurePolicy) => VALIDATE_PATHS[failurePolicy], [
+  return [
     {
       name: NAMES.validatingWebhook,
       namespaceSelector: protectedSelector(options),
@@ -275,7 +290,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
       rules: PROTECTED_RULES,
       matchConditions: notCarved,
     })),
-  ]);
+  ];
 }
 
 export function mutatingWebhookConfiguration(options: ManifestOptions): KubeObject {

@@ -8,6 +8,7 @@ import { compileRuleObjects, RULE_API_VERSION, RULE_KIND } from '../../src/cel/c
 import { ruleInvariantId } from '../../src/cel/evaluate.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { decide } from '../../src/engine/decide.js';
+import { configRuleReachNotices } from '../../src/invariants/rules/rule-reach.js';
 import type { Verdict } from '../../src/engine/types.js';
 import type { JsonObject } from '../../src/util/json.js';
 import { facts, requestFor, type RequestOptions } from './support.js';
@@ -61,6 +62,8 @@ describe('example rules through decide()', () => {
       assert.deepEqual(config.rules.loadErrors, []);
       assert.deepEqual(config.rules.rules.map((rule) => rule.name), [name], 'the directory is named after its one rule');
       const rule = config.rules.rules[0]!;
+      // An example that a cluster never sends ztgate would pass here and never run there.
+      assert.deepEqual(configRuleReachNotices(config), [], 'the registration rendered from the example sends what it matches');
 
       const context = (existsSync(join(dir, 'review.yaml')) ? readYaml(join(dir, 'review.yaml')) : {}) as ReviewContext;
       const review = (file: string): Verdict => {

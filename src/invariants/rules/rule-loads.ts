@@ -5,7 +5,7 @@ import { RULE_GROUP } from '../../manifests/names.js';
 import { asObject, asString } from '../../util/json.js';
 import { specUnchanged } from '../net/kinds.js';
 
-function isRuleWrite(request: AdmissionRequest): boolean {
+export function isRuleWrite(request: AdmissionRequest): boolean {
   return request.kind.group === RULE_GROUP && request.kind.kind === RULE_KIND && (request.operation === 'CREATE' || request.operation === 'UPDATE');
 }
 

@@ -42,6 +42,10 @@ export const TEAM_LABEL = 'e2e.ztgate.io/team';
 /** policy.allowedExternalIPs in the suite's config (ZT-NET-008). */
 export const ALLOWED_EXTERNAL_IPS = '198.51.100.0/24';
 
+/** A custom rule of the suite's config on ConfigMaps carrying this label (the custom-rules scenario). */
+export const ENDPOINTS_RULE = 'e2e-endpoint-urls';
+export const ENDPOINTS_LABEL = 'e2e.ztgate.io/endpoints';
+
 export const E2E_CONFIG = `# ztgate config of the e2e suite.
 invariants:
   ZT-POD-002: warn          # the warn-mode scenario: hostNetwork is admitted with a Warning
@@ -50,6 +54,18 @@ protection:
   identityLabels: [${TEAM_LABEL}]   # the namespace scenario: a network identity only owners set
 policy:
   allowedExternalIPs: [${ALLOWED_EXTERNAL_IPS}]   # the Services scenario: the one range a Service may claim
+rules:
+  # The custom-rules scenario: a kind no invariant needs, sent by the registration rendered from this config
+  # (rules-ignore.ztgate.io, failing open like the rule).
+  - name: ${ENDPOINTS_RULE}
+    failurePolicy: Ignore
+    match:
+      apiGroups: [""]
+      kinds: [ConfigMap]
+      objectSelector: {matchLabels: {${ENDPOINTS_LABEL}: "true"}}
+    validations:
+      - expression: "!has(object.data) || object.data.all(k, object.data[k].startsWith('https://'))"
+        message: endpoint ConfigMaps hold only https URLs
 `;
 
 export const ZTGATE_SYSTEM = 'ztgate-system';

@@ -20,6 +20,8 @@ export const MESH_ROUTING = NAMES.meshRoutingWebhook;
 /** Fail-closed, the Istio root namespace alone: its PeerAuthentications, AuthorizationPolicies, DestinationRules, EnvoyFilters and WasmPlugins. */
 export const MESH_ROOT = NAMES.meshRootWebhook;
 export const MUTATING = NAMES.mutatingWebhook;
+/** What the config file's custom rules that fail open match beyond the webhooks above. */
+export const RULES_IGNORE = NAMES.rulesWebhook.Ignore;
 
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

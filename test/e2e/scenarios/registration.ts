@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ztgateCli } from '../harness/cli.js';
 import { EXCLUDED_NAMESPACE, type E2E } from '../harness/env.js';
-import { CALICO, EXTERNAL_IPS, getObject, MESH_ROOT, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, VALIDATING } from '../harness/expect.js';
+import { CALICO, EXTERNAL_IPS, getObject, MESH_ROOT, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, RULES_IGNORE, VALIDATING } from '../harness/expect.js';
 import type { Json } from '../harness/objects.js';
 import { pollUntil } from '../harness/processes.js';
 import { applyAsAdmin, webhooksOf } from '../harness/registration.js';
@@ -15,7 +15,7 @@ export function registrationScenarios(env: () => E2E): void {
       const ca = Buffer.from(e.pki.ca.certPem).toString('base64');
       const expect = (name: string): { path: string; failurePolicy: string } | undefined => {
         if (name === VALIDATING || name === CALICO || name === NAMESPACES || name === EXTERNAL_IPS || name === MESH_ROUTING || name === MESH_ROOT) return { path: '/validate/fail', failurePolicy: 'Fail' };
-        if (name === NEW_NAMESPACES || /^unprotected-\d+\.ztgate\.io$/.test(name)) return { path: '/validate/ignore', failurePolicy: 'Ignore' };
+        if (name === NEW_NAMESPACES || name === RULES_IGNORE || /^unprotected-\d+\.ztgate\.io$/.test(name)) return { path: '/validate/ignore', failurePolicy: 'Ignore' };
         if (name === MUTATING) return { path: '/mutate', failurePolicy: 'Ignore' };
         return undefined;
       };
@@ -42,8 +42,9 @@ export function registrationScenarios(env: () => E2E): void {
           assert.deepEqual(hook['matchConditions'], webhooksOf(rendered)[i]?.['matchConditions'], `${hookName}: matchConditions as rendered`);
         }
       }
-      // The suite's config excludes namespaces by name only: one fail-open webhook takes their workloads.
-      assert.deepEqual(seen.sort(), [CALICO, EXTERNAL_IPS, MESH_ROOT, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, 'unprotected-1.ztgate.io', VALIDATING].sort());
+      // The suite's config excludes namespaces by name only: one fail-open webhook takes their workloads;
+      // its one custom rule, on ConfigMaps and failing open, adds rules-ignore.ztgate.io.
+      assert.deepEqual(seen.sort(), [CALICO, EXTERNAL_IPS, MESH_ROOT, MESH_ROUTING, MUTATING, NAMESPACES, NEW_NAMESPACES, RULES_IGNORE, 'unprotected-1.ztgate.io', VALIDATING].sort());
       const validate = e.registration.flatMap(webhooksOf).find((w) => w['name'] === VALIDATING);
       const notIn = ((validate?.['namespaceSelector'] as Json | undefined)?.['matchExpressions'] as Json[] | undefined)?.find((x) => x['operator'] === 'NotIn');
       assert.ok((notIn?.['values'] as string[] | undefined)?.includes(EXCLUDED_NAMESPACE), `${VALIDATING} skips ${EXCLUDED_NAMESPACE}: ${JSON.stringify(validate?.['namespaceSelector'])}`);
