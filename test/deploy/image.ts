@@ -40,14 +40,8 @@ export interface BuildOptions {
   runEnv?: Record<string, string>;
 }
 
-interface StageState {
+interface StageState extends Omit<BuiltImage, 'runs'> {
   name?: string;
-  root: string;
-  workdir: string;
-  env: Record<string, string>;
-  user: { uid: number; gid: number };
-  entrypoint: string[];
-  cmd: string[];
 }
 
 const ROOT_USER = { uid: 0, gid: 0 };
@@ -72,8 +66,8 @@ export async function buildWithoutEngine(options: BuildOptions): Promise<BuiltIm
     for (const step of stage.instructions.slice(1)) await apply(step, state, built, options, runs);
     built.push(state);
   }
-  const final = built.at(-1)!;
-  return { root: final.root, workdir: final.workdir, env: final.env, user: final.user, entrypoint: final.entrypoint, cmd: final.cmd, runs };
+  const { name: _name, ...final } = built.at(-1)!;
+  return { ...final, runs };
 }
 
 /** Where a path inside a stage lives on the host. */
@@ -107,7 +101,7 @@ async function apply(step: Instruction, state: StageState, built: StageState[], 
       runs.push(await run(step, state, options));
       return;
     case 'USER':
-      state.user = numericUser(step);
+      state.user = numericOwner(step.args, step, 'USER');
       return;
     case 'ENTRYPOINT':
       state.entrypoint = execForm(step);
@@ -125,10 +119,10 @@ async function apply(step: Instruction, state: StageState, built: StageState[], 
   }
 }
 
-function numericUser(step: Instruction): { uid: number; gid: number } {
-  const match = /^(\d+)(?::(\d+))?$/.exec(step.args);
-  // A name would need the base image's /etc/passwd, which the host does not have.
-  if (!match) throw new Error(`Dockerfile line ${step.line}: USER must be numeric (uid or uid:gid) for the engine-less build, got "${step.args}"`);
+/** `uid` or `uid:gid`; a name would need the base image's /etc/passwd, which the host does not have. */
+function numericOwner(text: string, step: Instruction, what: string): { uid: number; gid: number } {
+  const match = /^(\d+)(?::(\d+))?$/.exec(text);
+  if (!match) throw new Error(`Dockerfile line ${step.line}: ${what} must be numeric (uid or uid:gid) for the engine-less build, got "${text}"`);
   const uid = Number(match[1]);
   return { uid, gid: match[2] === undefined ? uid : Number(match[2]) };
 }
@@ -142,7 +136,7 @@ function copy(step: Instruction, state: StageState, built: StageState[], options
   const from = step.flags['from'];
   const fromStage = from === undefined ? undefined : built.find((stage, index) => stage.name === from || String(index) === from);
   if (from !== undefined && !fromStage) throw new Error(`Dockerfile line ${step.line}: COPY --from=${from} names no earlier stage`);
-  const owner = step.flags['chown'] === undefined ? undefined : chownTarget(step);
+  const owner = step.flags['chown'] === undefined ? undefined : numericOwner(step.flags['chown'], step, 'COPY --chown');
   for (const source of sources) {
     const sourcePath = fromStage ? hostPath(fromStage.root, source) : join(options.context, posix.normalize(source));
     if (!fromStage && (posix.isAbsolute(source) || posix.normalize(source).startsWith('..'))) {
@@ -207,13 +201,6 @@ function globToRegExp(glob: string): RegExp {
     else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${source}$`);
-}
-
-function chownTarget(step: Instruction): { uid: number; gid: number } {
-  const match = /^(\d+)(?::(\d+))?$/.exec(step.flags['chown']!);
-  if (!match) throw new Error(`Dockerfile line ${step.line}: --chown must be numeric for the engine-less build`);
-  const uid = Number(match[1]);
-  return { uid, gid: match[2] === undefined ? uid : Number(match[2]) };
 }
 
 function chownTree(path: string, owner: { uid: number; gid: number }): void {
