@@ -89,6 +89,10 @@ export const ROUTABLE_KINDS: Readonly<Record<string, readonly { group: string; r
   ZeroTrustRule: [{ group: RULE_GROUP, resource: RULE_PLURAL }],
 };
 
+function groupsServing(resource: string): string[] {
+  return [...new Set(Object.values(ROUTABLE_KINDS).flatMap((places) => places.filter((place) => place.resource === resource).map((place) => place.group)))];
+}
+
 /** The kind of a resource, for the resources a rule's `kinds` can name. */
 export function kindOfResource(group: string, resource: string): string | undefined {
   for (const [kind, places] of Object.entries(ROUTABLE_KINDS)) {
@@ -129,7 +133,14 @@ export function ruleRoutes(rules: readonly RuleReach[], sent: Sent): Map<Failure
     }
     for (const pattern of rule.resources) {
       if (pattern.startsWith('*')) continue;
-      want(rule.failurePolicy, rule.apiGroups.includes('*') ? ['*'] : [...rule.apiGroups], pattern, operations);
+      if (!rule.apiGroups.includes('*')) {
+        want(rule.failurePolicy, [...rule.apiGroups], pattern, operations);
+        continue;
+      }
+      // Any group: where the resource is known, its own groups, so what is already sent is not sent twice.
+      const groups = groupsServing(pattern.split('/')[0]!);
+      if (groups.length === 0) want(rule.failurePolicy, ['*'], pattern, operations);
+      for (const group of groups) want(rule.failurePolicy, [group], pattern, operations);
     }
   }
   const out = new Map<FailurePolicy, WebhookRule[]>();

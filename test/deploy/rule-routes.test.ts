@@ -41,10 +41,19 @@ describe('the config file’s custom rules make the registration send what they 
       [{ apiGroups: [''], apiVersions: ['*'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'], scope: '*' }],
     ],
     [
-      'resources as named, any group when the rule says any',
-      [{ name: 'exec', match: { apiGroups: ['*'], resources: ['pods/exec'], operations: ['CONNECT'] }, validations: VALIDATIONS }],
+      'resources as named; in any group, the groups that serve it',
+      [{ name: 'exec', match: { apiGroups: ['*'], resources: ['pods/exec', 'widgets'], operations: ['CONNECT'] }, validations: VALIDATIONS }],
       'rules.ztgate.io',
-      [{ apiGroups: ['*'], apiVersions: ['*'], operations: ['CONNECT'], resources: ['pods/exec'], scope: '*' }],
+      [
+        { apiGroups: ['*'], apiVersions: ['*'], operations: ['CONNECT'], resources: ['widgets'], scope: '*' },
+        { apiGroups: [''], apiVersions: ['*'], operations: ['CONNECT'], resources: ['pods/exec'], scope: '*' },
+      ],
+    ],
+    [
+      'a resource already sent, in any group, is not sent twice: only its missing operations',
+      [{ name: 'pods', match: { apiGroups: ['*'], resources: ['pods'], operations: ['CREATE', 'DELETE'] }, validations: VALIDATIONS }],
+      'rules.ztgate.io',
+      [{ apiGroups: [''], apiVersions: ['*'], operations: ['DELETE'], resources: ['pods'], scope: '*' }],
     ],
   ];
   for (const [description, rules, name, expected] of CASES) {
