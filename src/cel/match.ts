@@ -12,7 +12,7 @@ export interface MatchSubject {
 const labelsOf = (object: unknown): Record<string, string> => stringMap(asObject(asObject(object)?.['metadata'])?.['labels']);
 
 /** `pods`, `pods/status`, `pods/*`, `*`, `*\/status`, `*\/*`: as ValidatingAdmissionPolicy's resourceRules. */
-function resourceMatches(pattern: string, resource: string, subResource: string): boolean {
+export function resourceMatches(pattern: string, resource: string, subResource: string): boolean {
   const [patternResource, patternSub = ''] = pattern.split('/', 2) as [string, string?];
   if (patternResource !== '*' && patternResource !== resource) return false;
   if (patternSub === '*') return subResource !== '';

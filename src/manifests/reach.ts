@@ -1,3 +1,4 @@
+import { resourceMatches } from '../cel/match.js';
 import type { RuleMatch } from '../cel/model.js';
 import type { Config } from '../config/types.js';
 import { isExemptNamespace } from '../engine/scope.js';
@@ -77,10 +78,6 @@ function missingOperations(match: RuleMatch, entries: readonly SentResource[]): 
   return match.operations.filter((operation) => !entries.some((entry) => entry.operations.has(operation)));
 }
 
-function subResourceMatches(pattern: string, subResource: string): boolean {
-  return pattern === '*' ? subResource !== '' : pattern === subResource;
-}
-
 /**
  * The parts of a rule's match that no request ztgate is sent can satisfy: named kinds and resources
  * the webhooks do not list (in the rule's groups), operations they never send for them, and namespaces
@@ -103,9 +100,9 @@ export function unreachedParts(match: RuleMatch, config: Config): Unreached[] {
     for (const operation of missingOperations(match, ofKind)) out.push({ field: 'operations', what: `${operation} of ${kind}` });
   });
   match.resources.forEach((pattern, index) => {
-    const [resource = '', subResource = ''] = pattern.split('/', 2);
+    const resource = pattern.split('/', 1)[0]!;
     if (resource === '*') return;
-    const ofResource = entries.filter((entry) => entry.resource === resource && (subResource === '' ? entry.subResource === '' : subResourceMatches(subResource, entry.subResource)));
+    const ofResource = entries.filter((entry) => resourceMatches(pattern, entry.resource, entry.subResource));
     if (ofResource.length === 0) {
       const sentElsewhere = sent.some((entry) => entry.resource === resource);
       out.push({ field: `resources[${index}]`, what: `resource ${pattern}${sentElsewhere ? groupText(match.apiGroups) : ''}` });

@@ -167,9 +167,12 @@ function notCarvedOut(rootNamespace: string | undefined): { name: string; expres
 export function sentOnlyToFailClosed(request: { resource: { group: string; resource: string }; subResource?: string; operation: string }): boolean {
   if (request.subResource) return false;
   const { group, resource } = request.resource;
-  return [...EVERYWHERE_RULES, ...NAMESPACE_RULES].some(
-    (rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.operations.includes(request.operation),
-  );
+  return [...EVERYWHERE_RULES, ...NAMESPACE_RULES].some((rule) => ruleSends(rule, group, resource, request.operation));
+}
+
+/** A webhook rule's own lists name this group, resource and operation (no wildcards: ztgate's rules have none there). */
+function ruleSends(rule: { apiGroups: string[]; resources: string[]; operations: string[] }, group: string, resource: string, operation: string): boolean {
+  return rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.operations.includes(operation);
 }
 
 export const MUTATING_RULES = [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'], scope: 'Namespaced' }];
@@ -222,7 +225,7 @@ export function validatingWebhookConfiguration(options: ManifestOptions): KubeOb
   const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
   const webhooks = invariantWebhooks(options);
   const routes = ruleRoutes(options.scope?.rules ?? [], (group, resource, operation) =>
-    webhooks.some((webhook) => (webhook['rules'] as WebhookRule[]).some((rule) => rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.operations.includes(operation))),
+    webhooks.some((webhook) => (webhook['rules'] as WebhookRule[]).some((rule) => ruleSends(rule, group, resource, operation))),
   );
   // Custom rules run in every evaluated namespace; each webhook fails as the rules it carries ask.
   const ruleWebhooks = FAILURE_POLICIES.filter((policy) => routes.has(policy)).map(

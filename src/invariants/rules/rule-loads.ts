@@ -1,9 +1,24 @@
 import type { AdmissionRequest } from '../../admission/types.js';
+import type { RuleLimits } from '../../cel/budget.js';
 import { compileRuleObjects, RULE_KIND } from '../../cel/config.js';
+import type { RuleSet } from '../../cel/model.js';
 import type { Finding, Invariant } from '../../engine/types.js';
 import { RULE_GROUP } from '../../manifests/names.js';
-import { asObject, asString } from '../../util/json.js';
+import { asObject, asString, type JsonObject } from '../../util/json.js';
 import { specUnchanged } from '../net/kinds.js';
+
+/**
+ * The request's ZeroTrustRule compiled once per decision: ZT-RULE-001 reports its errors and ZT-RULE-002
+ * reads its match, and compiling CEL is the costly part of both.
+ */
+const compiledByObject = new WeakMap<object, { limits: RuleLimits; compiled: RuleSet }>();
+export function compiledRuleObject(object: JsonObject, limits: RuleLimits): RuleSet {
+  const cached = compiledByObject.get(object);
+  if (cached && cached.limits === limits) return cached.compiled;
+  const compiled = compileRuleObjects([object], RULE_KIND, limits);
+  compiledByObject.set(object, { limits, compiled });
+  return compiled;
+}
 
 export function isRuleWrite(request: AdmissionRequest): boolean {
   return request.kind.group === RULE_GROUP && request.kind.kind === RULE_KIND && (request.operation === 'CREATE' || request.operation === 'UPDATE');
@@ -28,7 +43,7 @@ export const ruleLoads: Invariant = {
     // only block the controllers that touch metadata (the same reasoning as the policy invariants).
     if (!ctx.object || specUnchanged(ctx)) return [];
     const name = asString(asObject(ctx.object['metadata'])?.['name']) ?? ctx.request.name ?? '';
-    const compiled = compileRuleObjects([ctx.object], RULE_KIND, ctx.config.rules.limits);
+    const compiled = compiledRuleObject(ctx.object, ctx.config.rules.limits);
     const findings: Finding[] = compiled.loadErrors.map((error) => ({
       path: error.path,
       summary: `ZeroTrustRule "${name}" does not compile: ${error.message}`,

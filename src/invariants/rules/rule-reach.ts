@@ -1,10 +1,9 @@
-import { compileRuleObjects, RULE_KIND } from '../../cel/config.js';
 import type { Config } from '../../config/types.js';
 import type { Invariant } from '../../engine/types.js';
 import { unreachedParts } from '../../manifests/reach.js';
 import { asObject, asString } from '../../util/json.js';
 import { specUnchanged } from '../net/kinds.js';
-import { isRuleWrite } from './rule-loads.js';
+import { compiledRuleObject, isRuleWrite } from './rule-loads.js';
 
 /**
  * ZT-RULE-002. The API server sends ztgate only what its webhook configurations list, so a ZeroTrustRule
@@ -23,7 +22,7 @@ export const ruleReach: Invariant = {
   check(ctx) {
     if (!ctx.object || specUnchanged(ctx)) return [];
     // A rule that does not compile is ZT-RULE-001's to report.
-    const compiled = compileRuleObjects([ctx.object], RULE_KIND, ctx.config.rules.limits);
+    const compiled = compiledRuleObject(ctx.object, ctx.config.rules.limits);
     const rule = compiled.rules[0];
     if (!rule || rule.loadError !== undefined || compiled.loadErrors.length > 0) return [];
     const name = asString(asObject(ctx.object['metadata'])?.['name']) ?? ctx.request.name ?? '';

@@ -1,5 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultConfig } from '../../../src/config/parse.js';
+import { compiledRuleObject } from '../../../src/invariants/rules/rule-loads.js';
 import { configRuleReachNotices } from '../../../src/invariants/rules/rule-reach.js';
 import type { JsonObject } from '../../../src/util/json.js';
 import { configWith, findingsOf, review } from '../net/support.js';
@@ -58,6 +60,14 @@ describe('ZT-RULE-002 ZeroTrustRules match only what ztgate is sent', () => {
     const verdict = review(rule('r', { kinds: ['ConfigMap'] }), {}, configWith({ invariants: { [ID]: 'enforce' } }));
     assert.equal(verdict.allowed, false);
     assert.match(verdict.denials.map((denial) => denial.summary).join('\n'), /ztgate is never sent kind ConfigMap/);
+  });
+
+  test('ZT-RULE-001 and ZT-RULE-002 compile the request’s rule once: the same object and limits give the same result', () => {
+    const object = rule('r', { kinds: ['Pod'] });
+    const { limits } = defaultConfig().rules;
+    const first = compiledRuleObject(object, limits);
+    assert.equal(compiledRuleObject(object, limits), first);
+    assert.notEqual(compiledRuleObject(object, { ...limits }), first, 'other limits compile anew');
   });
 
   test('a rule that does not compile is ZT-RULE-001’s alone', () => {
