@@ -3,6 +3,7 @@ import { children, lineColumn, qualifiedName, type Expr, type ParsedExpr } from 
 import type { RuleLimits } from './budget.js';
 import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
 import { compileRegex } from './lib/regex.js';
+import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
 
 /** The variables of a Kubernetes ValidatingAdmissionPolicy (authorizer is not offered, see docs/rules.md). */
 export const ROOT_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'params', 'variables'] as const;
@@ -154,7 +155,11 @@ export class Checker {
       const name = namespace !== undefined && !(ROOT_VARIABLES as readonly string[]).includes(namespace.split('.')[0]!) ? `${namespace}.${call.function}` : call.function;
       this.fail(expr, `undeclared reference to function '${name}'${suggest(name, CALLABLE_NAMES)}`);
     }
-    if (call.function === '_[_]' && call.args[0] && qualifiedName(call.args[0]) === 'variables' && !scope.has('variables')) {
+    if ((call.function === OPT_SELECT || call.function === OPT_HAS) && call.args[1]?.exprKind.case === 'constExpr') {
+      const field = call.args[1].exprKind.value.constantKind;
+      if (field.case === 'stringValue') this.checkSelect(expr, call.args[0], field.value, scope);
+    }
+    if ((call.function === '_[_]' || call.function === OPT_INDEX) && call.args[0] && qualifiedName(call.args[0]) === 'variables' && !scope.has('variables')) {
       const key = call.args[1]?.exprKind;
       if (key?.case === 'constExpr' && key.value.constantKind.case === 'stringValue') this.checkVariable(expr, key.value.constantKind.value);
     }

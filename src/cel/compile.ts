@@ -1,9 +1,10 @@
-import { parse, plan, type CelError, type CelResult } from '@bufbuild/cel';
+import { plan, type CelError, type CelResult } from '@bufbuild/cel';
 import { bracketDepth, instrumentLoops, type ParsedExpr } from './ast.js';
 import { Checker, CompileError, type CheckOptions } from './check.js';
 import { inEvalContext } from './context.js';
 import { RULE_ENV, TICK_FUNCTION } from './env.js';
 import { compileFast } from './fast/planner.js';
+import { OptionalSyntaxError, parseWithOptionals } from './optional-syntax.js';
 import { staticTypeOf, type StaticType } from './result-type.js';
 
 export type Bindings = Record<string, unknown>;
@@ -31,6 +32,7 @@ export interface CompileOptions extends CheckOptions {
 export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string };
 
 function formatParseError(error: unknown): string {
+  if (error instanceof OptionalSyntaxError) return error.message;
   const text = error instanceof Error ? error.message : String(error);
   const match = /^<input>:(\d+):(\d+): (.*)$/s.exec(text);
   return match ? `line ${match[1]}, column ${match[2]}: syntax error: ${match[3]}` : `syntax error: ${text}`;
@@ -56,7 +58,7 @@ export function compileExpression(source: string, path: string, options: Compile
   }
   let parsed: ParsedExpr;
   try {
-    parsed = parse(source);
+    parsed = parseWithOptionals(source);
   } catch (error) {
     return { ok: false, message: formatParseError(error) };
   }

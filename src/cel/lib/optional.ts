@@ -1,12 +1,14 @@
-import { celFunc, celMethod, CelScalar, type CelMap, type CelValue } from '@bufbuild/cel';
-import { describeValue } from '../values.js';
-import { makeOpaque, unwrapOpaque } from './opaque.js';
+import { celFunc, celMethod, CelScalar, isCelList, isCelMap, isCelUint, type CelMap, type CelValue } from '@bufbuild/cel';
+import { describeValue, NOT_OURS, ownField } from '../values.js';
+import { OPT_HAS, OPT_INDEX, OPT_SELECT } from '../optional-syntax.js';
+import { makeOpaque, opaqueKind, typeName, unwrapOpaque } from './opaque.js';
 
-const { BOOL, DYN } = CelScalar;
+const { BOOL, DYN, STRING } = CelScalar;
 
 /**
- * Kubernetes' format library answers with CEL optionals. @bufbuild/cel has no optional type (and no
- * `?.` syntax), so a small one is provided: optional.of/none/ofNonZeroValue, hasValue, value, orValue.
+ * CEL optionals, which @bufbuild/cel does not have: optional.of/none/ofNonZeroValue, hasValue, value,
+ * orValue and or, and what `a.?b`, `a[?k]` and a chain after them become (optional-syntax.ts).
+ * Kubernetes' format library answers with them too.
  */
 interface Optional {
   value: CelValue | undefined;
@@ -25,7 +27,74 @@ function isZero(value: CelValue): boolean {
   return false;
 }
 
+/** The value inside an optional (undefined for none), or the value itself when it is not one. */
+function unwrapped(value: CelValue): { value: CelValue | undefined; wasOptional: boolean } {
+  if (opaqueKind(value) !== 'optional') return { value, wasOptional: false };
+  return { value: held(value, 'optional'), wasOptional: true };
+}
+
+/** A field of a map, undefined when it has none; null for a field that holds null (present, as in cel-go). */
+function fieldOf(target: CelValue, field: string): CelValue | undefined {
+  if (typeof target !== 'object' || target === null || !isCelMap(target) || opaqueKind(target) !== undefined) {
+    throw new Error(`no such key: ${field} (a ${typeName(target)} has no fields)`);
+  }
+  const own = ownField(target, field);
+  if (own !== NOT_OURS) return own as CelValue | undefined;
+  // get(), not has(): the library's has() counts a key holding null as absent, cel-go's `.?` as present.
+  return target.get(field);
+}
+
+/** `a.?f`, and `.f` after an optional: of(a.f) when `a` has `f`, none when it has not or `a` is none. */
+function optionalSelect(target: CelValue, field: string): CelMap {
+  const { value, wasOptional } = unwrapped(target);
+  if (value === undefined && wasOptional) return optionalOf(undefined);
+  return optionalOf(fieldOf(value as CelValue, field));
+}
+
+/** `has(a.?b.f)`: false when the chain is none, else whether the value has `f` (a field holding null has not, as for has()). */
+function optionalHas(target: CelValue, field: string): boolean {
+  const { value, wasOptional } = unwrapped(target);
+  if (value === undefined && wasOptional) return false;
+  const found = fieldOf(value as CelValue, field);
+  return found !== undefined && found !== null;
+}
+
+function listIndex(key: CelValue): number | undefined {
+  if (typeof key === 'bigint') return Number(key);
+  if (typeof key === 'number' && Number.isInteger(key)) return key;
+  if (isCelUint(key)) return Number(key.value);
+  return undefined;
+}
+
+/** `a[?k]`, and `[k]` after an optional: of(a[k]) when the map has the key or the list the index, else none. */
+function optionalIndex(target: CelValue, key: CelValue): CelMap {
+  const { value, wasOptional } = unwrapped(target);
+  if (value === undefined && wasOptional) return optionalOf(undefined);
+  if (typeof value === 'object' && value !== null && isCelList(value)) {
+    const index = listIndex(key);
+    if (index === undefined) throw new Error(`a list index must be an integer, got ${typeName(key)}`);
+    return optionalOf(index >= 0 && index < value.size ? value.get(index) : undefined);
+  }
+  if (typeof key === 'string') return optionalOf(fieldOf(value as CelValue, key));
+  if (typeof value !== 'object' || value === null || !isCelMap(value) || opaqueKind(value) !== undefined) {
+    throw new Error(`no such key: ${describeValue(key)} (a ${typeName(value as CelValue)} cannot be indexed)`);
+  }
+  if (typeof key !== 'bigint' && typeof key !== 'number' && typeof key !== 'boolean' && !isCelUint(key)) {
+    throw new Error(`unsupported key type: ${typeName(key)}`);
+  }
+  const found = value.get(isCelUint(key) ? key.value : key);
+  return optionalOf(found);
+}
+
 export const optionalFunctions = [
+  celFunc(OPT_SELECT, [DYN, STRING], DYN, (target, field) => optionalSelect(target, field)),
+  celFunc(OPT_HAS, [DYN, STRING], BOOL, (target, field) => optionalHas(target, field)),
+  celFunc(OPT_INDEX, [DYN, DYN], DYN, (target, key) => optionalIndex(target, key)),
+  celMethod('or', DYN, [DYN], DYN, function (other) {
+    if (held(this, 'or') !== undefined) return this as CelValue;
+    unwrapOpaque<Optional>(other, 'optional', 'or');
+    return other;
+  }),
   celFunc('optional.of', [DYN], DYN, (value) => optionalOf(value)),
   celFunc('optional.none', [], DYN, () => optionalOf(undefined)),
   celFunc('optional.ofNonZeroValue', [DYN], DYN, (value) => optionalOf(isZero(value) ? undefined : value)),
