@@ -23,6 +23,7 @@ import { reinvocationScenarios } from './scenarios/reinvocation.js';
 import { rotationScenarios } from './scenarios/rotation.js';
 import { scopeScenarios } from './scenarios/scope.js';
 import { serviceScenarios } from './scenarios/services.js';
+import { vapParityScenarios } from './scenarios/vap-parity.js';
 import { warnModeScenarios } from './scenarios/warn-mode.js';
 import { workloadDenialScenarios } from './scenarios/workload-denials.js';
 
@@ -64,6 +65,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   identityLabelScenarios(env);
   warnModeScenarios(env);
   customRuleScenarios(env);
+  vapParityScenarios(env);
   namespaceScenarios(env);
   serviceScenarios(env);
   auditScenarios(env);
