@@ -29,6 +29,8 @@ interface Marker {
 
 export class OptionalSyntaxError extends Error {}
 
+const LITERAL_ENTRIES = 'optional entries in list and map literals ([?x], {?k: v}) are not supported; use orValue() or a conditional';
+
 const MARKER_AFTER = new Set(['.', '[', '{', ',']);
 const IDENT_CHAR = /[A-Za-z0-9_]/;
 
@@ -52,18 +54,13 @@ function endOfString(source: string, start: number): number {
   return source.length;
 }
 
-/** The source with each optional `?` blanked, and where they were. Strings and comments are left alone. */
+/** The source with each optional `?` blanked, and where they were. String literals are left alone. */
 export function markOptionalSyntax(source: string): { text: string; markers: Marker[] } {
   const markers: Marker[] = [];
   let previous = '';
   let previousAt = -1;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i]!;
-    if (ch === '/' && source[i + 1] === '/') {
-      const newline = source.indexOf('\n', i);
-      i = newline < 0 ? source.length : newline;
-      continue;
-    }
     if (ch === '"' || ch === "'") {
       i = endOfString(source, i) - 1;
       previous = ch;
@@ -118,7 +115,7 @@ class Rewriter {
     this.nextId = ids.reduce((max, id) => (id > max ? id : max), 0n) + 1n;
     for (const marker of markers) {
       if (marker.after === '{' || marker.after === ',') {
-        fail(source, marker.at, 'optional entries in list and map literals ({?k: v}, [a, ?b]) are not supported; use orValue() or a conditional');
+        fail(source, marker.at, LITERAL_ENTRIES);
       }
       this.byAnchor.set(marker.anchor, marker);
     }
@@ -167,7 +164,7 @@ class Rewriter {
       const position = this.positionOf(expr);
       const marker = position === undefined ? undefined : this.byAnchor.get(position);
       if (marker?.after === '[') {
-        fail(this.source, marker.at, 'optional entries in list and map literals ([?x], {?k: v}) are not supported; use orValue() or a conditional');
+        fail(this.source, marker.at, LITERAL_ENTRIES);
       }
     }
   }
