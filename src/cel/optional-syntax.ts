@@ -54,13 +54,24 @@ function endOfString(source: string, start: number): number {
   return source.length;
 }
 
-/** The source with each optional `?` blanked, and where they were. String literals are left alone. */
+/**
+ * The source with each optional `?` blanked, and where they were. String literals and `//` comments are
+ * left alone. A comment on the last line gets a newline after it: @bufbuild/cel's parser accepts a
+ * comment only when a newline ends it, and cel-go accepts one at the end of the input too.
+ */
 export function markOptionalSyntax(source: string): { text: string; markers: Marker[] } {
   const markers: Marker[] = [];
   let previous = '';
   let previousAt = -1;
+  let endsInComment = false;
   for (let i = 0; i < source.length; i++) {
     const ch = source[i]!;
+    if (ch === '/' && source[i + 1] === '/') {
+      const newline = source.indexOf('\n', i);
+      endsInComment = newline < 0;
+      i = newline < 0 ? source.length : newline;
+      continue;
+    }
     if (ch === '"' || ch === "'") {
       i = endOfString(source, i) - 1;
       previous = ch;
@@ -77,8 +88,9 @@ export function markOptionalSyntax(source: string): { text: string; markers: Mar
     previous = ch;
     previousAt = i;
   }
-  if (markers.length === 0) return { text: source, markers };
-  const text = [...source];
+  const ended = endsInComment ? `${source}\n` : source;
+  if (markers.length === 0) return { text: ended, markers };
+  const text = [...ended];
   for (const { at } of markers) text[at] = ' ';
   return { text: text.join(''), markers };
 }

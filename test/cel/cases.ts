@@ -125,6 +125,8 @@ export const CASES: Record<string, Case[]> = {
     { expr: 'optional.of(1).or(optional.of(2)).value()', value: 1n },
     { expr: 'optional.none().?x[?0].hasValue()', value: false },
     { expr: "'a.?b' + r'[?c]' + '''{?d}'''", value: 'a.?b[?c]{?d}' },
+    { expr: "object.metadata.?labels[?'team'].orValue('') // what's c.?d", value: 'payments' },
+    { expr: "true // a comment ends the expression", value: true },
     { expr: 'object.metadata.?name.?first', error: /no such key: first \(a string has no fields\)/ },
     { expr: 'object.metadata.?labels.app.nope', error: /no such key: nope/ },
     { expr: "object.spec[?'template'].spec.containers[?0.5]", error: /a list index must be an integer, got double/ },
