@@ -20,9 +20,10 @@ import { AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNod
 /**
  * Compiles a parsed (and loop-instrumented) expression into evaluation nodes equivalent to
  * @bufbuild/cel's plan(RULE_ENV, expr), or returns undefined when the expression uses something
- * left to the library (optional syntax, message construction, two-variable comprehensions, names
- * that could be protobuf types). The library planned the expression first, so anything it rejects
- * never gets here.
+ * left to the library (the library's own optional forms `_?._`, `_[?_]` and optional literal entries,
+ * message construction, two-variable comprehensions, names that could be protobuf types). The library
+ * planned the expression first, so anything it rejects never gets here. ztgate's parser turns the
+ * optional syntax into calls of its own functions (optional-syntax.ts), so those forms never come from a rule.
  */
 
 type Kind<K extends string> = Extract<Expr['exprKind'], { case: K }>['value'];
