@@ -9,6 +9,7 @@
  */
 import { connect, type TLSSocket } from 'node:tls';
 import { Histogram } from './histogram.js';
+import { probeCaches, type CacheReading } from './cache-probe.js';
 
 export interface RunRequest {
   type: 'run';
@@ -35,6 +36,18 @@ export interface ProbeRequest {
   port: number;
   path: string;
   body: string;
+}
+
+/** Asks for `probeCaches()` (bench/cache-probe.ts), measured on the load generator's core between runs. */
+export interface CacheProbeRequest {
+  type: 'cache-probe';
+  id: number;
+}
+
+export interface CacheProbeResult {
+  type: 'cache-probe-result';
+  id: number;
+  reading: CacheReading;
 }
 
 export interface RunResult {
@@ -257,7 +270,11 @@ export async function probe(message: ProbeRequest): Promise<ProbeResult> {
 
 // Run as a child of bench/run.ts: serve its requests one at a time until it disconnects.
 if (process.send && process.argv[1]?.endsWith('loadgen.ts')) {
-  process.on('message', (message: RunRequest | ProbeRequest) => {
+  process.on('message', (message: RunRequest | ProbeRequest | CacheProbeRequest) => {
+    if (message.type === 'cache-probe') {
+      process.send?.({ type: 'cache-probe-result', id: message.id, reading: probeCaches() } satisfies CacheProbeResult);
+      return;
+    }
     const work = message.type === 'run' ? runLoad(message) : probe(message);
     void work.then((result) => process.send?.(result));
   });

@@ -1,4 +1,5 @@
 /** What the runs mean: per-scenario summaries, ratios, targets, growth of the scaling series, Markdown. */
+import type { CacheReading } from './cache-probe.js';
 import { Histogram } from './histogram.js';
 
 export type ScenarioId = 'ceiling' | 'ztgate-validate' | 'ztgate-mutate' | 'ztgate-mutate-distinct' | 'ztgate-calico' | 'pepr-validate' | 'pepr-mutate';
@@ -23,6 +24,8 @@ export interface RunRecord {
   /** Share of one core the server and the load generator used during the run (1 = a whole core). */
   serverBusy: number;
   clientBusy: number;
+  /** Scaling series only: bench/cache-probe.ts read just before and just after the run. */
+  cacheReadings?: CacheReading[];
   /** Kept in memory for merging; not written to the results file. */
   histogram?: Histogram;
 }
@@ -181,6 +184,8 @@ export interface SeriesPoint {
   p50: number;
   p99: number;
   rps: number;
+  /** Every reading of bench/cache-probe.ts around this point's runs. */
+  cacheReadings?: CacheReading[];
 }
 
 export interface Growth {
@@ -190,7 +195,24 @@ export interface Growth {
   /** d log(added cost) / d log(added units) over the last two points: 1 is linear. */
   exponent?: number;
   superlinear: boolean;
+  /** Flagged, and the shared cache was contended around the largest point's runs (see CONTENDED_SHARE). */
+  cacheContended?: boolean;
   verdict: string;
+}
+
+/**
+ * When a read in 8 MB takes at least this share of a read from memory, the L3 is not ztgate's. On this
+ * machine 8 MB reads take 15-30 ns against memory's ~150 (0.1-0.2) when the L3 is the server's and the
+ * load generator's, and 90-115 ns (0.6-0.75) while another tenant of the host streams through it; the
+ * 1,000-CEL-rule server ran 1.3-5× slower in rounds read like that (bench/README.md, "Cache contention").
+ */
+export const CONTENDED_SHARE = 0.5;
+
+function cacheContention(largest: SeriesPoint | undefined): CacheReading | undefined {
+  const readings = largest?.cacheReadings ?? [];
+  if (readings.length === 0) return undefined;
+  const worst = readings.reduce((a, b) => (b.sharedCacheNs / b.memoryNs > a.sharedCacheNs / a.memoryNs ? b : a));
+  return worst.sharedCacheNs >= CONTENDED_SHARE * worst.memoryNs ? worst : undefined;
 }
 
 /**
@@ -216,10 +238,21 @@ export function growth(points: SeriesPoint[], unit: string): Growth {
     if (addedPrev > noise && addedLast > 0) exponent = round(Math.log(addedLast / addedPrev) / Math.log((last.n - base.n) / (prev.n - base.n)), 2);
   }
   const superlinear = exponent !== undefined && exponent > 1.25;
+  const contention = superlinear ? cacheContention(last) : undefined;
   const perUnit = steps.map((s) => `${s.from}→${s.to}: ${s.cpuPerUnit >= 0 ? '+' : ''}${s.cpuPerUnit} µs CPU, ${s.p50PerUnit >= 0 ? '+' : ''}${s.p50PerUnit} µs p50 per ${unit}`).join('; ');
   const shape =
     exponent === undefined ? 'growth within noise between the smaller points: no exponent' : superlinear ? `SUPERLINEAR (exponent ${exponent})` : `linear or better (exponent ${exponent})`;
-  return { unit, steps, ...(exponent === undefined ? {} : { exponent }), superlinear, verdict: `${perUnit}. ${shape}` };
+  const caveat = contention
+    ? `; the machine's shared cache was contended around the ${last!.n}-${unit} runs (reads in 8 MB took ${contention.sharedCacheNs} ns, in memory ${contention.memoryNs} ns), which slows a working set of megabytes most: see bench/README.md, "Cache contention"`
+    : '';
+  return {
+    unit,
+    steps,
+    ...(exponent === undefined ? {} : { exponent }),
+    superlinear,
+    ...(contention ? { cacheContended: true } : {}),
+    verdict: `${perUnit}. ${shape}${caveat}`,
+  };
 }
 
 const fmt = (v: number | undefined, digits = 0): string => (v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -253,9 +286,13 @@ export function targetTable(list: Target[]): string {
 }
 
 export function seriesTable(title: string, unit: string, points: SeriesPoint[]): string {
+  const probeRange = (p: SeriesPoint): string => {
+    const ns = (p.cacheReadings ?? []).map((c) => c.sharedCacheNs);
+    return ns.length ? `${fmt(Math.min(...ns))}-${fmt(Math.max(...ns))}` : '–';
+  };
   return [
-    `| ${title} | req/s | p50 µs | p99 µs | CPU µs/review |`,
-    '|--:|--:|--:|--:|--:|',
-    ...points.map((p) => `| ${fmt(p.n)} ${unit} | ${fmt(p.rps)} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(p.cpuPerReview)} |`),
+    `| ${title} | req/s | p50 µs | p99 µs | CPU µs/review | 8 MB read ns |`,
+    '|--:|--:|--:|--:|--:|--:|',
+    ...points.map((p) => `| ${fmt(p.n)} ${unit} | ${fmt(p.rps)} | ${fmt(p.p50)} | ${fmt(p.p99)} | ${fmt(p.cpuPerReview)} | ${probeRange(p)} |`),
   ].join('\n');
 }

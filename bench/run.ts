@@ -20,7 +20,8 @@ const DISTINCT_PODS = 512;
 /** Request uids the replica scenario cycles through, as a rollout's burst of replicas brings them. */
 const REPLICA_REQUESTS = 256;
 import { Histogram } from './histogram.js';
-import type { ProbeResult, RunRequest, RunResult } from './loadgen.js';
+import type { CacheProbeResult, ProbeResult, RunRequest, RunResult } from './loadgen.js';
+import type { CacheReading } from './cache-probe.js';
 import { PEPR_VERSION, buildPepr, startPepr, type PeprServer } from './pepr.js';
 import { choosePinning, cpuMicros, memory, setNiceness, spawnPinned, stop, type Pinning } from './proc.js';
 import {
@@ -102,20 +103,22 @@ function log(line: string): void {
 // ---------------------------------------------------------------------------------------------------
 // The load generator process
 
+type Answer = RunResult | ProbeResult | CacheProbeResult;
+
 class LoadClient {
   private nextId = 1;
-  private readonly pending = new Map<number, (result: RunResult | ProbeResult) => void>();
+  private readonly pending = new Map<number, (result: Answer) => void>();
   constructor(readonly child: ChildProcess) {
-    child.on('message', (message: RunResult | ProbeResult) => {
+    child.on('message', (message: Answer) => {
       this.pending.get(message.id)?.(message);
       this.pending.delete(message.id);
     });
   }
 
-  private ask<T extends RunResult | ProbeResult>(message: Record<string, unknown>): Promise<T> {
+  private ask<T extends Answer>(message: Record<string, unknown>): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, resolve as (r: RunResult | ProbeResult) => void);
+      this.pending.set(id, resolve as (r: Answer) => void);
       this.child.send({ ...message, id }, (error) => error && reject(error));
     });
   }
@@ -128,6 +131,10 @@ class LoadClient {
 
   probe(port: number, path: string, body: string): Promise<ProbeResult> {
     return this.ask<ProbeResult>({ type: 'probe', port, path, body });
+  }
+
+  async probeCaches(): Promise<CacheReading> {
+    return (await this.ask<CacheProbeResult>({ type: 'cache-probe' })).reading;
   }
 }
 
@@ -229,7 +236,7 @@ async function measure(load: LoadClient, scenario: string, target: { pid: number
 
 function runLine(r: RunRecord): string {
   const bad = r.errors + Object.entries(r.statuses).reduce((n, [s, c]) => n + (s === '200' ? 0 : c), 0);
-  return `${r.scenario.padEnd(16)} c=${String(r.connections).padStart(2)} #${r.rep}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(0).padStart(6)} µs  p99 ${r.p99.toFixed(0).padStart(6)} µs  CPU ${r.cpuPerReview.toFixed(0).padStart(5)} µs/review  busy ${(r.serverBusy * 100).toFixed(0)}%/${(r.clientBusy * 100).toFixed(0)}%  RSS ${r.rssMB.toFixed(0)} MB${bad ? `  ERRORS ${bad} ${r.errorSamples.join('; ')} ${JSON.stringify(r.statuses)}` : ''}`;
+  return `${r.scenario.padEnd(16)} c=${String(r.connections).padStart(2)} #${r.rep}  ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(0).padStart(6)} µs  p99 ${r.p99.toFixed(0).padStart(6)} µs  CPU ${r.cpuPerReview.toFixed(0).padStart(5)} µs/review  busy ${(r.serverBusy * 100).toFixed(0)}%/${(r.clientBusy * 100).toFixed(0)}%  RSS ${r.rssMB.toFixed(0)} MB${r.cacheReadings ? `  8 MB/64 MB reads ${r.cacheReadings.map((c) => `${c.sharedCacheNs}/${c.memoryNs}`).join(', ')} ns` : ''}${bad ? `  ERRORS ${bad} ${r.errorSamples.join('; ')} ${JSON.stringify(r.statuses)}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -307,7 +314,10 @@ async function series(
   const runs: RunRecord[] = [];
   for (let rep = 1; rep <= timing.reps; rep++) {
     for (const entry of entries) {
+      // Read on either side of the run, never during it (bench/cache-probe.ts says why).
+      const before = await load.probeCaches();
       const run = await measure(load, `${label}:${entry.n}`, entry.target, VALIDATE_PATH, entry.body, 1, timing.seriesMs, rep);
+      run.cacheReadings = [before, await load.probeCaches()];
       log(runLine(run));
       runs.push(run);
     }
@@ -325,6 +335,7 @@ async function series(
       p50: merged.percentile(50),
       p99: merged.percentile(99),
       rps: Math.round(requests / mine.reduce((s, r) => s + r.durationMs / 1000, 0)),
+      cacheReadings: mine.flatMap((r) => r.cacheReadings ?? []),
     };
   });
   const result: SeriesResult = { points, growth: growth(points, unit), probes };
