@@ -6,8 +6,10 @@ import { formatFunctions } from './lib/format.js';
 import { ipFunctions, ipToString } from './lib/ip.js';
 import { listFunctions } from './lib/lists.js';
 import { optionalFunctions } from './lib/optional.js';
+import { orderingFunctions } from './lib/ordering.js';
 import { quantityFunctions } from './lib/quantity.js';
 import { cachingRe2, regexFunctions } from './lib/regex.js';
+import { semverFunctions } from './lib/semver.js';
 import { urlFunctions } from './lib/url.js';
 
 /**
@@ -39,6 +41,8 @@ export const RULE_ENV: CelEnv = celEnv({
     ...regexFunctions,
     ...urlFunctions,
     ...quantityFunctions,
+    ...semverFunctions,
+    ...orderingFunctions,
     ...ipFunctions,
     ...optionalFunctions,
     ...formatFunctions,

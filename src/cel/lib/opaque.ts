@@ -1,12 +1,12 @@
 import { celMap, celType, isCelMap, type CelMap, type CelValue } from '@bufbuild/cel';
 
 /**
- * @bufbuild/cel has no extension point for new value types, so Kubernetes' Quantity, IP, CIDR, URL,
- * Format and optional values travel as one-entry maps (`{"@Quantity": "<canonical>"}`) whose parsed
+ * @bufbuild/cel has no extension point for new value types, so Kubernetes' Quantity, Semver, IP, CIDR,
+ * URL, Format and optional values travel as one-entry maps (`{"@Quantity": "<canonical>"}`) whose parsed
  * form is kept on the side. Equality then compares canonical forms, which is what Kubernetes' Equal does;
  * a map literal written in a rule is never mistaken for one, because only maps made here are registered.
  */
-export type OpaqueKind = 'Quantity' | 'IP' | 'CIDR' | 'URL' | 'Format' | 'optional';
+export type OpaqueKind = 'Quantity' | 'Semver' | 'IP' | 'CIDR' | 'URL' | 'Format' | 'optional';
 
 const REGISTRY = new WeakMap<CelMap, { kind: OpaqueKind; value: unknown }>();
 

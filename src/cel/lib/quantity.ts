@@ -73,7 +73,7 @@ export function quantityValue(q: Quantity): CelMap {
   return makeOpaque('Quantity', q, `${q.num}e${q.scale}`);
 }
 
-function quantityOf(value: unknown, name: string): Quantity {
+export function quantityOf(value: unknown, name: string): Quantity {
   return unwrapOpaque<Quantity>(value, 'Quantity', name);
 }
 
@@ -117,13 +117,5 @@ export const quantityFunctions = [
     const q = quantityOf(this, 'mul');
     return quantityValue(normalise(q.num * factor, q.scale));
   }),
-  celMethod('compareTo', DYN, [DYN], INT, function (other) {
-    return BigInt(compareQuantities(quantityOf(this, 'compareTo'), quantityOf(other, 'compareTo')));
-  }),
-  celMethod('isGreaterThan', DYN, [DYN], BOOL, function (other) {
-    return compareQuantities(quantityOf(this, 'isGreaterThan'), quantityOf(other, 'isGreaterThan')) > 0;
-  }),
-  celMethod('isLessThan', DYN, [DYN], BOOL, function (other) {
-    return compareQuantities(quantityOf(this, 'isLessThan'), quantityOf(other, 'isLessThan')) < 0;
-  }),
+  // compareTo, isGreaterThan and isLessThan are shared with Semver: ordering.ts.
 ];
