@@ -5,7 +5,8 @@
  * both sides lets one request pass through the policy and reach the webhook, so kubectl prints both
  * verdicts for the same object: for every Pod, the validations the API server says fail must be the ones
  * ztgate says fail, and the ones the table expects (so that two sides failing alike cannot pass).
- * The expressions lean on CEL's optional syntax (`.?`, `[?]`), which ztgate rewrites for its parser.
+ * The expressions lean on CEL's optional syntax (`.?`, `[?]`), which ztgate rewrites for its parser, and
+ * on Kubernetes' semver library.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -19,6 +20,10 @@ const NAME = 'e2e-vap-parity';
 const PICKUP_MS = 30_000;
 const PROBE_LABEL = 'e2e.ztgate.io/parity-probe';
 
+/** A Pod's claimed version, read leniently (a "v" and a short form allowed); 1.2.0 when it claims none. */
+const VERSION = "object.metadata.?annotations[?'e2e/version'].orValue('1.2.0')";
+const RELEASE = "object.metadata.?labels[?'e2e/release'].orValue('1.0.0')";
+
 /** Each validation fails with the message `case <index>`; the probe's only fails on the probe Pod. */
 const VALIDATIONS: string[] = [
   `!has(object.metadata.labels) || !('${PROBE_LABEL}' in object.metadata.labels)`,
@@ -29,6 +34,11 @@ const VALIDATIONS: string[] = [
   "!has(object.metadata.?annotations.owner) || object.metadata.annotations.owner != ''",
   'object.spec.?securityContext.?runAsNonRoot.orValue(true) == true',
   "object.metadata.?labels.?app.orValue('') == '' || object.metadata.labels.app.startsWith('web')",
+  // Kubernetes' semver library: normalising and strict parsing, precedence, and equality without build metadata.
+  `!isSemver(${VERSION}, true) || !semver(${VERSION}, true).isLessThan(semver('1.2.0'))`,
+  `isSemver(${VERSION}, true)`,
+  `isSemver(${RELEASE})`,
+  `!isSemver(${VERSION}, true) || semver(${VERSION}, true) != semver('1.3.0+build.7')`,
 ];
 
 function validations(): Json[] {
@@ -96,6 +106,12 @@ const VARIANTS: Variant[] = [
   { name: 'named-owner', pod: { annotations: { owner: 'payments' }, labels: { app: 'api' } }, failing: [7] },
   { name: 'second-container', pod: { containers: [{}, { name: 'second', securityContext: { readOnlyRootFilesystem: true } }] }, failing: [3, 4] },
   { name: 'runs-as-root', pod: { securityContext: { runAsNonRoot: false } }, failing: [6] },
+  { name: 'version-older', pod: { annotations: { 'e2e/version': 'v1.1' } }, failing: [8] },
+  { name: 'version-by-number', pod: { annotations: { 'e2e/version': '1.10.0' } }, failing: [] },
+  { name: 'version-prerelease', pod: { annotations: { 'e2e/version': '1.2.0-rc.1' } }, failing: [8] },
+  { name: 'version-not-semver', pod: { annotations: { 'e2e/version': 'latest' } }, failing: [9] },
+  { name: 'version-build-metadata', pod: { annotations: { 'e2e/version': 'v1.3.0+linux' } }, failing: [11] },
+  { name: 'release-short', pod: { labels: { 'e2e/release': '1.0' } }, failing: [10] },
 ];
 
 export function vapParityScenarios(env: () => E2E): void {
