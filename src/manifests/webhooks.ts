@@ -221,22 +221,23 @@ export function unprotectedWebhookName(index: number): string {
   return `${NAMES.unprotectedWebhookPrefix}-${index + 1}.ztgate.io`;
 }
 
+/** Every validating webhook answers within the same timeout. */
+const VALIDATING = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
+
 export function validatingWebhookConfiguration(options: ManifestOptions): KubeObject {
-  const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
   const webhooks = invariantWebhooks(options);
   const routes = ruleRoutes(options.scope?.rules ?? [], (group, resource, operation) =>
     webhooks.some((webhook) => (webhook['rules'] as WebhookRule[]).some((rule) => ruleSends(rule, group, resource, operation))),
   );
   // Custom rules run in every evaluated namespace; each webhook fails as the rules it carries ask.
   const ruleWebhooks = FAILURE_POLICIES.filter((policy) => routes.has(policy)).map(
-    (policy): WebhookSpec => ({ name: NAMES.rulesWebhook[policy], namespaceSelector: evaluatedSelector(options), failurePolicy: policy, ...validating, rules: routes.get(policy) }),
+    (policy): WebhookSpec => ({ name: NAMES.rulesWebhook[policy], namespaceSelector: evaluatedSelector(options), failurePolicy: policy, ...VALIDATING, rules: routes.get(policy) }),
   );
   return configuration('ValidatingWebhookConfiguration', options, (failurePolicy) => VALIDATE_PATHS[failurePolicy], [...webhooks, ...ruleWebhooks]);
 }
 
 /** The webhooks the invariants need, whatever the custom rules are. */
 function invariantWebhooks(options: ManifestOptions): WebhookSpec[] {
-  const validating = { timeoutSeconds: VALIDATING_TIMEOUT_SECONDS };
   const rootNamespace = meshRootNamespace(options);
   const notCarved = notCarvedOut(rootNamespace);
   return [
@@ -244,27 +245,27 @@ function invariantWebhooks(options: ManifestOptions): WebhookSpec[] {
       name: NAMES.validatingWebhook,
       namespaceSelector: protectedSelector(options),
       failurePolicy: 'Fail',
-      ...validating,
+      ...VALIDATING,
       rules: PROTECTED_RULES,
       matchConditions: notCarved,
     },
-    { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...validating, rules: EVERYWHERE_RULES },
+    { name: NAMES.calicoWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Fail', ...VALIDATING, rules: EVERYWHERE_RULES },
     // For a Namespace the selector reads its new labels: a namespace relabelled out of protection would
     // escape a webhook scoped to protected namespaces, so this one takes every evaluated namespace.
     {
       name: NAMES.namespaceWebhook,
       namespaceSelector: evaluatedSelector(options),
       failurePolicy: 'Fail',
-      ...validating,
+      ...VALIDATING,
       rules: NAMESPACE_RULES,
       matchConditions: [SKIP_KUBELETS, { name: 'labels-changed', expression: LABELS_CHANGED }],
     },
-    { name: NAMES.newNamespaceWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Ignore', ...validating, rules: NEW_NAMESPACE_RULES },
+    { name: NAMES.newNamespaceWebhook, namespaceSelector: evaluatedSelector(options), failurePolicy: 'Ignore', ...VALIDATING, rules: NEW_NAMESPACE_RULES },
     {
       name: NAMES.externalIPsWebhook,
       namespaceSelector: evaluatedSelector(options),
       failurePolicy: 'Fail',
-      ...validating,
+      ...VALIDATING,
       rules: EXTERNAL_IPS_RULES,
       matchConditions: [SKIP_KUBELETS, { name: 'adds-external-ips', expression: ADDS_EXTERNAL_IPS }],
     },
@@ -272,13 +273,13 @@ function invariantWebhooks(options: ManifestOptions): WebhookSpec[] {
       name: NAMES.meshRoutingWebhook,
       namespaceSelector: evaluatedSelector(options),
       failurePolicy: 'Fail',
-      ...validating,
+      ...VALIDATING,
       rules: MESH_ROUTING_RULES,
       matchConditions: [SKIP_KUBELETS, { name: 'may-route-other-namespaces', expression: MAY_ROUTE_OTHER_NAMESPACES }],
     },
     // The root namespace by name, protected or not: its Istio policy decides for protected namespaces too.
     ...(rootNamespace
-      ? [{ name: NAMES.meshRootWebhook, namespaceSelector: namespaceNamed(rootNamespace), failurePolicy: 'Fail' as const, ...validating, rules: MESH_POLICY_RULES }]
+      ? [{ name: NAMES.meshRootWebhook, namespaceSelector: namespaceNamed(rootNamespace), failurePolicy: 'Fail' as const, ...VALIDATING, rules: MESH_POLICY_RULES }]
       : []),
     // Outside protection only custom rules judge these (ZT-NET-008's Services go to external-ips.ztgate.io,
     // ZT-NET-010's and ZT-NET-011's routing objects to mesh-routing.ztgate.io, the root namespace's Istio
@@ -289,7 +290,7 @@ function invariantWebhooks(options: ManifestOptions): WebhookSpec[] {
       name: unprotectedWebhookName(index),
       namespaceSelector,
       failurePolicy: 'Ignore',
-      ...validating,
+      ...VALIDATING,
       rules: PROTECTED_RULES,
       matchConditions: notCarved,
     })),

@@ -33,9 +33,14 @@ function unwrapped(value: CelValue): { value: CelValue | undefined; wasOptional:
   return { value: held(value, 'optional'), wasOptional: true };
 }
 
+/** A map a rule can select from: not a typed value (Quantity, URL...), which travels as a map too. */
+function isFieldMap(value: CelValue | undefined): value is CelMap {
+  return typeof value === 'object' && value !== null && isCelMap(value) && opaqueKind(value) === undefined;
+}
+
 /** A field of a map, undefined when it has none; null for a field that holds null (present, as in cel-go). */
 function fieldOf(target: CelValue, field: string): CelValue | undefined {
-  if (typeof target !== 'object' || target === null || !isCelMap(target) || opaqueKind(target) !== undefined) {
+  if (!isFieldMap(target)) {
     throw new Error(`no such key: ${field} (a ${typeName(target)} has no fields)`);
   }
   const own = ownField(target, field);
@@ -76,7 +81,7 @@ function optionalIndex(target: CelValue, key: CelValue): CelMap {
     return optionalOf(index >= 0 && index < value.size ? value.get(index) : undefined);
   }
   if (typeof key === 'string') return optionalOf(fieldOf(value as CelValue, key));
-  if (typeof value !== 'object' || value === null || !isCelMap(value) || opaqueKind(value) !== undefined) {
+  if (!isFieldMap(value)) {
     throw new Error(`no such key: ${describeValue(key)} (a ${typeName(value as CelValue)} cannot be indexed)`);
   }
   if (typeof key !== 'bigint' && typeof key !== 'number' && typeof key !== 'boolean' && !isCelUint(key)) {
