@@ -1,6 +1,6 @@
 import { isCelError, plan } from '@bufbuild/cel';
 import { children, lineColumn, qualifiedName, type Expr, type ParsedExpr } from './ast.js';
-import type { RuleLimits } from './budget.js';
+import { Budget, withBudget, type RuleLimits } from './budget.js';
 import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
 import { compileRegex } from './lib/regex.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
@@ -178,10 +178,15 @@ export class Checker {
     }
   }
 
-  /** A library call on constants fails the same way on every request, so it fails at load instead. */
+  /**
+   * A library call on constants fails the same way on every request, so it fails at load instead. It runs
+   * under a budget of its own: `lists.range(1000000000)` must not allocate here either.
+   */
   tryConstant(expr: Expr, operands: Expr[]): void {
     if (!operands.every(isConstant)) return;
-    const result = plan(RULE_ENV, expr)();
+    const budget = new Budget(this.options.limits);
+    const result = withBudget(budget, () => plan(RULE_ENV, expr)());
+    if (budget.exhausted) this.fail(expr, `on constants alone, this call ${budget.exhausted.message.replace(/^the review /, '')}`);
     if (isCelError(result)) this.fail(expr, result.message);
   }
 }

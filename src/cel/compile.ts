@@ -4,6 +4,7 @@ import { Checker, CompileError, type CheckOptions } from './check.js';
 import { inEvalContext } from './context.js';
 import { RULE_ENV, TICK_FUNCTION } from './env.js';
 import { compileFast } from './fast/planner.js';
+import { expandMacros, hasTwoVariableLoop, MacroError } from './macros.js';
 import { OptionalSyntaxError, parseWithOptionals } from './optional-syntax.js';
 import { staticTypeOf, type StaticType } from './result-type.js';
 
@@ -32,7 +33,7 @@ export interface CompileOptions extends CheckOptions {
 export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string };
 
 function formatParseError(error: unknown): string {
-  if (error instanceof OptionalSyntaxError) return error.message;
+  if (error instanceof OptionalSyntaxError || error instanceof MacroError) return error.message;
   const text = error instanceof Error ? error.message : String(error);
   const match = /^<input>:(\d+):(\d+): (.*)$/s.exec(text);
   return match ? `line ${match[1]}, column ${match[2]}: syntax error: ${match[3]}` : `syntax error: ${text}`;
@@ -59,6 +60,7 @@ export function compileExpression(source: string, path: string, options: Compile
   let parsed: ParsedExpr;
   try {
     parsed = parseWithOptionals(source);
+    expandMacros(parsed, source);
   } catch (error) {
     return { ok: false, message: formatParseError(error) };
   }
@@ -71,7 +73,12 @@ export function compileExpression(source: string, path: string, options: Compile
     // The library plans first: what it rejects stays a load error, and it evaluates what the
     // compiled form leaves to it.
     const program = plan(RULE_ENV, parsed);
-    const fast = parsed.expr ? compileFast(parsed.expr) : undefined;
+    let leftToLibrary = '';
+    const fast = parsed.expr ? compileFast(parsed.expr, (what) => (leftToLibrary = what)) : undefined;
+    // The library would run a two-variable loop as a one-variable one, with the second name unbound.
+    if (!fast && parsed.expr && hasTwoVariableLoop(parsed.expr)) {
+      throw new CompileError(`a two-variable comprehension cannot be combined with ${leftToLibrary} in one expression`);
+    }
     evaluate = fast ? (bindings) => inEvalContext(RULE_ENV, fast, bindings) : (bindings) => program(bindings as never);
   } catch (error) {
     // One rule's odd expression must not take the whole config down with it.

@@ -5,6 +5,8 @@ import { ENTER_FUNCTION, enterFunction } from './context.js';
 import { formatFunctions } from './lib/format.js';
 import { ipFunctions, ipToString } from './lib/ip.js';
 import { listFunctions } from './lib/lists.js';
+import { listExtensionFunctions } from './lib/lists-ext.js';
+import { mapInsertFunctions } from './lib/map-insert.js';
 import { optionalFunctions } from './lib/optional.js';
 import { orderingFunctions } from './lib/ordering.js';
 import { quantityFunctions } from './lib/quantity.js';
@@ -32,12 +34,14 @@ const opaqueToString = celFunc('string', [mapType(DYN, DYN)], STRING, (value) =>
   return text;
 });
 
-/** One environment for every rule: CEL's standard library, strings extensions and Kubernetes' libraries. */
+/** One environment for every rule: CEL's standard library, the strings and lists extensions and Kubernetes' libraries. */
 export const RULE_ENV: CelEnv = celEnv({
   re2: cachingRe2,
   funcs: [
     ...strings,
     ...listFunctions,
+    ...listExtensionFunctions,
+    ...mapInsertFunctions,
     ...regexFunctions,
     ...urlFunctions,
     ...quantityFunctions,

@@ -11,6 +11,8 @@ import {
   isCelUint,
   type CelEnv,
   type CelError,
+  type CelList,
+  type CelMap,
   type CelResult,
   type CelType,
   type CelValue,
@@ -263,6 +265,46 @@ export class ListNode implements Evaluable {
   }
 }
 
+/**
+ * `accu + [e, ...]`, the step by which map, filter and transformList build their result, answered as
+ * CallNode and ListNode would answer it. The library concatenates by nesting one list view per step, so
+ * a list built over n items is n views deep: reading it costs O(n) per element, and a few thousand items
+ * overflow the stack. Here the accumulator grows one flat array in place. That is safe because the
+ * accumulator's name cannot be written in a rule: only the step sees the old value, and the list a loop
+ * returns is never the accumulator of another (every such loop starts from a `[]` literal, copied on
+ * its first step). A list is grown only by the node that made it.
+ */
+export class AppendNode implements Evaluable {
+  private readonly grown = new WeakMap<CelList, CelValue[]>();
+
+  constructor(
+    readonly id: number,
+    private readonly accu: Evaluable,
+    private readonly elements: Evaluable[],
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    const accu = this.accu.eval(frame);
+    if (isCelError(accu)) return accu;
+    const values: CelValue[] = [];
+    for (const element of this.elements) {
+      const value = element.eval(frame);
+      if (isCelError(value)) return value;
+      values.push(value);
+    }
+    if (!isCelList(accu)) return celError(`found no matching overload for '_+_' applied to '(${celType(accu).name}, list)'`, this.id);
+    const backing = this.grown.get(accu);
+    if (backing) {
+      for (const value of values) backing.push(value);
+      return accu;
+    }
+    const array = [...accu, ...values];
+    const list = celList(array);
+    this.grown.set(list, array);
+    return list;
+  }
+}
+
 type MapKey = bigint | string | boolean | CelValue;
 
 export class MapNode implements Evaluable {
@@ -307,19 +349,44 @@ export class MapNode implements Evaluable {
   }
 }
 
-/** What a comprehension iterates: a map's keys or a list's elements; an error for anything else. */
-function itemsOf(range: CelResult, id: number): readonly unknown[] | CelError {
+/**
+ * The slots a comprehension's variables live in. With one variable it takes a map's keys or a list's
+ * elements; with two (cel-go's two-variable comprehensions) a key and its value, or an index and its element.
+ */
+export interface LoopSlots {
+  first: number;
+  second: number | undefined;
+}
+
+/** What a comprehension iterates, with the map when it iterates one; an error for anything else. */
+function itemsOf(range: CelResult, id: number): { items: readonly unknown[]; map: CelMap | undefined } | CelError {
   if (isCelError(range)) return range;
-  if (isCelMap(range)) return Array.from(range.keys());
-  if (isCelList(range)) return elementsOf(range) ?? Array.from(range);
+  if (isCelMap(range)) return { items: Array.from(range.keys()), map: range };
+  if (isCelList(range)) return { items: elementsOf(range) ?? Array.from(range), map: undefined };
   return celError(`type mismatch: iterable vs ${String(celType(range))}`, id);
+}
+
+/** Binds item `i` to the loop's variables; an item that is an error is returned instead. */
+function bindItem(slots: CelResult[], loop: LoopSlots, items: readonly unknown[], i: number, map: CelMap | undefined): CelError | undefined {
+  const item = items[i];
+  if (isCelError(item)) return item;
+  if (loop.second === undefined) {
+    slots[loop.first] = item as CelValue;
+  } else if (map) {
+    slots[loop.first] = item as CelValue;
+    slots[loop.second] = map.get(item as Parameters<CelMap['get']>[0]) as CelValue;
+  } else {
+    slots[loop.first] = BigInt(i);
+    slots[loop.second] = item as CelValue;
+  }
+  return undefined;
 }
 
 export class FoldNode implements Evaluable {
   constructor(
     readonly id: number,
     private readonly accuSlot: number,
-    private readonly iterSlot: number,
+    private readonly loop: LoopSlots,
     private readonly iterRange: Evaluable,
     private readonly accuInit: Evaluable,
     private readonly condition: Evaluable,
@@ -332,11 +399,12 @@ export class FoldNode implements Evaluable {
     if (isCelError(accuInit)) return accuInit;
     const slots = frame.slots;
     slots[this.accuSlot] = accuInit;
-    const items = itemsOf(this.iterRange.eval(frame), this.id);
-    if (!Array.isArray(items)) return items as CelError;
-    for (const item of items) {
-      if (isCelError(item)) return item;
-      slots[this.iterSlot] = item as CelValue;
+    const iteration = itemsOf(this.iterRange.eval(frame), this.id);
+    if (isCelError(iteration)) return iteration;
+    const { items, map } = iteration;
+    for (let i = 0; i < items.length; i++) {
+      const failed = bindItem(slots, this.loop, items, i, map);
+      if (failed) return failed;
       const condition = this.condition.eval(frame);
       if (isCelError(condition)) return condition;
       if (condition !== true) break;
@@ -358,7 +426,7 @@ export class QuantifierNode implements Evaluable {
     readonly id: number,
     private readonly absorbing: boolean,
     private readonly accuSlot: number,
-    private readonly iterSlot: number,
+    private readonly loop: LoopSlots,
     private readonly iterRange: Evaluable,
     private readonly predicate: Evaluable,
     /** The expression ids the loop tick's and the step's errors carry. */
@@ -371,11 +439,12 @@ export class QuantifierNode implements Evaluable {
     const absorbing = this.absorbing;
     let accu: CelResult = !absorbing;
     slots[this.accuSlot] = accu;
-    const items = itemsOf(this.iterRange.eval(frame), this.id);
-    if (!Array.isArray(items)) return items as CelError;
-    for (const item of items) {
-      if (isCelError(item)) return item;
-      slots[this.iterSlot] = item as CelValue;
+    const iteration = itemsOf(this.iterRange.eval(frame), this.id);
+    if (isCelError(iteration)) return iteration;
+    const { items, map } = iteration;
+    for (let i = 0; i < items.length; i++) {
+      const failed = bindItem(slots, this.loop, items, i, map);
+      if (failed) return failed;
       // The loop condition: the tick charges one step; the loop goes on until accu is the absorbing
       // value (an error in accu goes on, as @not_strictly_false makes it).
       try {

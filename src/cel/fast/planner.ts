@@ -15,13 +15,29 @@ import {
   type Frame,
   type NameSource,
 } from './access.js';
-import { AndNode, AttributeNode, CallNode, ConstNode, FoldNode, HasNode, ListNode, MapNode, NotStrictlyFalseNode, OrNode, QuantifierNode, TickNode } from './nodes.js';
+import {
+  AndNode,
+  AppendNode,
+  AttributeNode,
+  CallNode,
+  ConstNode,
+  FoldNode,
+  HasNode,
+  ListNode,
+  MapNode,
+  NotStrictlyFalseNode,
+  OrNode,
+  QuantifierNode,
+  TickNode,
+  type LoopSlots,
+} from './nodes.js';
 
 /**
  * Compiles a parsed (and loop-instrumented) expression into evaluation nodes equivalent to
  * @bufbuild/cel's plan(RULE_ENV, expr), or returns undefined when the expression uses something
  * left to the library (the library's own optional forms `_?._`, `_[?_]` and optional literal entries,
- * message construction, two-variable comprehensions, names that could be protobuf types). The library
+ * message construction, names that could be protobuf types). Two-variable comprehensions are the other
+ * way round: only this compiler evaluates them (compile.ts refuses them when it cannot). The library
  * planned the expression first, so anything it rejects never gets here. ztgate's parser turns the
  * optional syntax into calls of its own functions (optional-syntax.ts), so those forms never come from a rule.
  */
@@ -56,6 +72,8 @@ const TICK_ALONE = ((group) => group !== undefined && [...group].length === 1 &&
 
 class Planner {
   slots = 0;
+  /** The slots that hold a comprehension's accumulator. */
+  private readonly accumulators = new Set<number>();
 
   sourceFor(scope: Scope) {
     return (name: string): NameSource => {
@@ -95,7 +113,7 @@ class Planner {
 
   ident(id: number, name: string, scope: Scope): AttributeNode {
     // Leading-dot names and google.protobuf types resolve through the library's registry.
-    if (name.startsWith('.') || name === 'google') throw new Unsupported(`name ${name}`);
+    if (name.startsWith('.') || name === 'google') throw new Unsupported(`the name ${name}, which may stand for a protobuf type`);
     return new AttributeNode(new NameAttribute(id, name, this.sourceFor(scope)));
   }
 
@@ -114,6 +132,8 @@ class Planner {
   }
 
   call(id: number, call: Kind<'callExpr'>, scope: Scope): Evaluable {
+    const append = this.append(id, call, scope);
+    if (append) return append;
     if (call.target) {
       const qualified = qualifiedName(call.target);
       if (qualified !== undefined) {
@@ -154,6 +174,17 @@ class Planner {
     }
   }
 
+  /** `accu + [e, ...]` with accu a comprehension's accumulator: the step of map, filter and transformList. */
+  append(id: number, call: Kind<'callExpr'>, scope: Scope): AppendNode | undefined {
+    if (call.function !== '_+_' || call.target || call.args.length !== 2) return undefined;
+    const [left, right] = call.args as [Expr, Expr];
+    const slot = left.exprKind.case === 'identExpr' ? scope.get(left.exprKind.value.name) : undefined;
+    if (slot === undefined || !this.accumulators.has(slot)) return undefined;
+    if (right.exprKind.case !== 'listExpr' || right.exprKind.value.optionalIndices.length > 0) return undefined;
+    const elements = right.exprKind.value.elements.map((element) => this.plan(element, scope));
+    return new AppendNode(id, this.plan(left, scope), elements);
+  }
+
   index(args: Evaluable[]): Evaluable {
     const [operand, index] = args as [Evaluable, Evaluable];
     const attr = this.relative(operand.id, operand);
@@ -177,24 +208,26 @@ class Planner {
 
   comprehension(id: number, c: Kind<'comprehensionExpr'>, scope: Scope): Evaluable {
     if (!c.accuInit || !c.iterRange || !c.loopCondition || !c.loopStep || !c.result) throw new Unsupported('partial comprehension');
-    // A second iteration variable is ignored by the library; `variables` as a loop variable would shadow
-    // the dotted variable names, which the library resolves first.
-    if (c.iterVar2 !== '' || c.iterVar === DOTTED_ROOT || c.accuVar === DOTTED_ROOT) throw new Unsupported('comprehension variables');
+    // `variables` as a loop variable would shadow the dotted variable names, which the library resolves first.
+    if ([c.iterVar, c.iterVar2, c.accuVar].includes(DOTTED_ROOT)) throw new Unsupported(`a loop variable named ${DOTTED_ROOT}`);
     const accuInit = this.plan(c.accuInit, scope);
     const iterRange = this.plan(c.iterRange, scope);
     const accuSlot = this.slots++;
-    const iterSlot = this.slots++;
+    this.accumulators.add(accuSlot);
+    // The second variable (macros.ts) is this compiler's alone: the library would leave it unbound.
+    const loop: LoopSlots = { first: this.slots++, second: c.iterVar2 === '' ? undefined : this.slots++ };
     const withAccu = new Map(scope).set(c.accuVar, accuSlot);
-    const inLoop = new Map(withAccu).set(c.iterVar, iterSlot);
+    const inLoop = new Map(withAccu).set(c.iterVar, loop.first);
+    if (loop.second !== undefined) inLoop.set(c.iterVar2, loop.second);
     const quantifier = quantifierMacro(c);
     if (quantifier && TICK_ALONE) {
       const { absorbing, predicate, tickId, stepId } = quantifier;
-      return new QuantifierNode(id, absorbing, accuSlot, iterSlot, iterRange, this.plan(predicate, inLoop), tickId, stepId);
+      return new QuantifierNode(id, absorbing, accuSlot, loop, iterRange, this.plan(predicate, inLoop), tickId, stepId);
     }
     const condition = this.plan(c.loopCondition, inLoop);
     const step = this.plan(c.loopStep, inLoop);
     const result = this.plan(c.result, withAccu);
-    return new FoldNode(id, accuSlot, iterSlot, iterRange, accuInit, condition, step, result);
+    return new FoldNode(id, accuSlot, loop, iterRange, accuInit, condition, step, result);
   }
 }
 
@@ -257,15 +290,19 @@ function constant(value: Kind<'constExpr'>): CelValue {
 
 export type FastProgram = (bindings: Bindings) => CelResult;
 
-/** The compiled program, or undefined when the library must evaluate this expression itself. */
-export function compileFast(expr: Expr): FastProgram | undefined {
+/**
+ * The compiled program, or undefined when the library must evaluate this expression itself;
+ * `unsupported` then hears what in it was left to the library.
+ */
+export function compileFast(expr: Expr, unsupported?: (what: string) => void): FastProgram | undefined {
   const planner = new Planner();
   let root: Evaluable;
   try {
     root = planner.plan(expr, new Map());
   } catch (error) {
-    if (error instanceof Unsupported) return undefined;
-    throw error;
+    if (!(error instanceof Unsupported)) throw error;
+    unsupported?.(error.message);
+    return undefined;
   }
   const slots = planner.slots;
   const rootId = root.id;
