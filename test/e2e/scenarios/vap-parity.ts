@@ -5,8 +5,11 @@
  * both sides lets one request pass through the policy and reach the webhook, so kubectl prints both
  * verdicts for the same object: for every Pod, the validations the API server says fail must be the ones
  * ztgate says fail, and the ones the table expects (so that two sides failing alike cannot pass).
- * The expressions lean on CEL's optional syntax (`.?`, `[?]`), which ztgate rewrites for its parser, and
- * on Kubernetes' semver library.
+ * The expressions lean on CEL's optional syntax (`.?`, `[?]`), which ztgate rewrites for its parser, on
+ * Kubernetes' semver library, and on two-variable comprehensions, which ztgate expands and evaluates
+ * itself. Some validations build their message from the values those compute, so the two sides' messages
+ * are compared word for word, and against the table. (cel-go's lists extension is not here: kube-apiserver
+ * 1.34 accepts it only in expressions it stored before, as docs/rules.md says.)
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -24,8 +27,22 @@ const PROBE_LABEL = 'e2e.ztgate.io/parity-probe';
 const VERSION = "object.metadata.?annotations[?'e2e/version'].orValue('1.2.0')";
 const RELEASE = "object.metadata.?labels[?'e2e/release'].orValue('1.0.0')";
 
-/** Each validation fails with the message `case <index>`; the probe's only fails on the probe Pod. */
-const VALIDATIONS: string[] = [
+/** `e2e/list-` labels as `<key>=<value>` (the part after `e2e/list-`); a map's order is not defined, so only the least and greatest are shown. */
+const LISTED = "object.metadata.labels.transformList(k, v, k.startsWith('e2e/list-'), k.substring(9) + '=' + v)";
+const SIZES = "object.metadata.?annotations.orValue({}).transformMap(k, v, k.startsWith('e2e/size-'), v.size())";
+const LONG_SIZES = `${SIZES}.transformList(k, n, n > 3, k + ':' + string(n))`;
+
+interface Validation {
+  expression: string;
+  /** Appended to `'case <index>: '` as the validation's messageExpression. */
+  detail?: string;
+}
+
+/**
+ * Each validation fails with the message `case <index>`, or `case <index>: <detail>` when it has a
+ * detail; the probe's only fails on the probe Pod.
+ */
+const VALIDATIONS: (string | Validation)[] = [
   `!has(object.metadata.labels) || !('${PROBE_LABEL}' in object.metadata.labels)`,
   "object.metadata.?labels[?'team'].orValue('') != 'forbidden'",
   "object.metadata.?annotations[?'e2e/mode'].or(object.metadata.?labels[?'e2e/mode']).orValue('none') != 'bad'",
@@ -39,10 +56,24 @@ const VALIDATIONS: string[] = [
   `isSemver(${VERSION}, true)`,
   `isSemver(${RELEASE})`,
   `!isSemver(${VERSION}, true) || semver(${VERSION}, true) != semver('1.3.0+build.7')`,
+  // Two-variable comprehensions: a map's keys and values, a list's indexes and elements.
+  "object.metadata.?labels.orValue({}).all(k, v, !k.startsWith('e2e/tier') || v in ['web', 'db'])",
+  "object.spec.containers.all(i, c, i == 0 || !c.name.startsWith('main'))",
+  "!object.metadata.?annotations.orValue({}).exists(k, v, k.startsWith('e2e/owner-')) || object.metadata.annotations.existsOne(k, v, k.startsWith('e2e/owner-') && v != '')",
+  {
+    expression: "object.metadata.?labels.orValue({}).transformList(k, v, k.startsWith('e2e/list-'), v).size() < 3",
+    detail: `string(${LISTED}.size()) + ' from ' + ${LISTED}.min() + ' to ' + ${LISTED}.max()`,
+  },
+  { expression: `${SIZES}.all(k, n, n <= 3)`, detail: `${LONG_SIZES}.min() + ' and ' + ${LONG_SIZES}.max()` },
+  "object.metadata.?annotations.orValue({}).transformMapEntry(k, v, k.startsWith('e2e/alias-'), {k.substring(10): v}).all(alias, target, alias != target)",
+  "object.spec.containers.transformMap(i, c, c.name).exists(i, name, i > 0 && name == object.spec.containers[0].name + '-copy') == false",
 ];
 
 function validations(): Json[] {
-  return VALIDATIONS.map((expression, i) => ({ expression, message: `case ${i}` }));
+  return VALIDATIONS.map((validation, i) => {
+    const { expression, detail } = typeof validation === 'string' ? { expression: validation, detail: undefined } : validation;
+    return { expression, message: `case ${i}`, ...(detail ? { messageExpression: `'case ${i}: ' + ${detail}` } : {}) };
+  });
 }
 
 function policy(namespace: string): Json[] {
@@ -76,24 +107,37 @@ function policy(namespace: string): Json[] {
   ];
 }
 
-/** The failing validations each side reports in kubectl's warnings, by index. */
-function verdicts(stderr: string[]): { apiServer: number[]; ztgate: number[] } {
-  const indexes = (pattern: RegExp) =>
+interface Verdicts {
+  /** The failing validations' indexes. */
+  apiServer: number[];
+  ztgate: number[];
+  /** Their messages, `case <index>` or `case <index>: <detail>`. */
+  apiServerMessages: string[];
+  ztgateMessages: string[];
+}
+
+/** The failing validations each side reports in kubectl's warnings. */
+function verdicts(stderr: string[]): Verdicts {
+  const messages = (prefix: string) =>
     stderr
-      .map((line) => pattern.exec(line)?.[1])
-      .filter((index): index is string => index !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-  return {
-    apiServer: indexes(new RegExp(`^Warning: Validation failed for ValidatingAdmissionPolicy '${NAME}' with binding '${NAME}': case (\\d+)$`)),
-    ztgate: indexes(new RegExp(`^Warning: ZT-RULE ${NAME}: case (\\d+)$`)),
-  };
+      .map((line) => (line.startsWith(prefix) ? line.slice(prefix.length) : undefined))
+      .filter((message): message is string => message !== undefined && /^case \d+(: |$)/.test(message))
+      .sort((a, b) => indexOf(a) - indexOf(b));
+  const apiServerMessages = messages(`Warning: Validation failed for ValidatingAdmissionPolicy '${NAME}' with binding '${NAME}': `);
+  const ztgateMessages = messages(`Warning: ZT-RULE ${NAME}: `);
+  return { apiServer: apiServerMessages.map(indexOf), ztgate: ztgateMessages.map(indexOf), apiServerMessages, ztgateMessages };
+}
+
+function indexOf(message: string): number {
+  return Number(/^case (\d+)/.exec(message)![1]);
 }
 
 interface Variant {
   name: string;
   pod: PodOptions;
   failing: number[];
+  /** The details the failing validations give, by index. */
+  details?: Record<number, string>;
 }
 
 const VARIANTS: Variant[] = [
@@ -112,6 +156,26 @@ const VARIANTS: Variant[] = [
   { name: 'version-not-semver', pod: { annotations: { 'e2e/version': 'latest' } }, failing: [9] },
   { name: 'version-build-metadata', pod: { annotations: { 'e2e/version': 'v1.3.0+linux' } }, failing: [11] },
   { name: 'release-short', pod: { labels: { 'e2e/release': '1.0' } }, failing: [10] },
+  { name: 'tier-unknown', pod: { labels: { 'e2e/tier': 'cache' } }, failing: [12] },
+  { name: 'tiers-known', pod: { labels: { 'e2e/tier': 'db', 'e2e/tiers': 'web' } }, failing: [] },
+  { name: 'main-not-first', pod: { containers: [{ name: 'app' }, { name: 'main-x' }] }, failing: [13] },
+  { name: 'main-first', pod: { containers: [{ name: 'main' }, { name: 'side' }] }, failing: [] },
+  { name: 'two-owners', pod: { annotations: { 'e2e/owner-a': 'x', 'e2e/owner-b': 'y' } }, failing: [14] },
+  { name: 'one-named-owner', pod: { annotations: { 'e2e/owner-a': 'x', 'e2e/owner-b': '' } }, failing: [] },
+  {
+    name: 'listed-labels',
+    pod: { labels: { 'e2e/list-b': '2', 'e2e/list-a': '1', 'e2e/list-c': '3', 'e2e/lister': 'no' } },
+    failing: [15],
+    details: { 15: '3 from a=1 to c=3' },
+  },
+  {
+    name: 'long-sizes',
+    pod: { annotations: { 'e2e/size-x': 'abcd', 'e2e/size-y': 'ab', 'e2e/size-z': 'abcdef' } },
+    failing: [16],
+    details: { 16: 'e2e/size-x:4 and e2e/size-z:6' },
+  },
+  { name: 'alias-to-itself', pod: { annotations: { 'e2e/alias-web': 'web', 'e2e/alias-api': 'backend' } }, failing: [17] },
+  { name: 'copy-of-first', pod: { containers: [{ name: 'web' }, { name: 'side' }, { name: 'web-copy' }] }, failing: [18] },
 ];
 
 export function vapParityScenarios(env: () => E2E): void {
@@ -135,8 +199,10 @@ export function vapParityScenarios(env: () => E2E): void {
           const r = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: pod(`parity-${variant.name}`, ns, { ...variant.pod, serviceAccountName: 'web' }) });
           assertAdmitted(r, `Pod ${variant.name} (both sides only warn)`);
           const seen = verdicts(warningLines(r));
-          assert.deepEqual(seen.ztgate, seen.apiServer, `Pod ${variant.name}: ztgate's failing validations against the API server's; ${r.stderr}`);
+          assert.deepEqual(seen.ztgateMessages, seen.apiServerMessages, `Pod ${variant.name}: ztgate's failing validations against the API server's; ${r.stderr}`);
           assert.deepEqual(seen.apiServer, variant.failing, `Pod ${variant.name}: the failing validations the table expects; ${r.stderr}`);
+          const expected = variant.failing.map((index) => (variant.details?.[index] ? `case ${index}: ${variant.details[index]}` : `case ${index}`));
+          assert.deepEqual(seen.apiServerMessages, expected, `Pod ${variant.name}: the messages the table expects; ${r.stderr}`);
         }
       } finally {
         for (const object of policy(ns).reverse()) await e.kubectl(['delete', '--ignore-not-found', '-f', '-'], { input: object });
