@@ -1,5 +1,5 @@
 import type { CelFunc, CelType } from '@bufbuild/cel';
-import type { Expr } from './ast.js';
+import { qualifiedName, type Expr } from './ast.js';
 import { RULE_ENV } from './env.js';
 
 /**
@@ -91,6 +91,11 @@ export function staticTypeOf(expr: Expr | undefined, accumulators: ReadonlyMap<s
         return whenTrue === whenFalse ? whenTrue : DYN;
       }
       if (call.function === '_[_]') return DYN;
+      // `lists.range(n)`, `strings.quote(s)`: a namespaced function, as the planner resolves it.
+      const namespace = call.target ? qualifiedName(call.target) : undefined;
+      if (namespace !== undefined && OVERLOADS.has(`${namespace}.${call.function}`)) {
+        return callType(`${namespace}.${call.function}`, false, call.args.map((arg) => staticTypeOf(arg, accumulators)));
+      }
       const operands = [...(call.target ? [call.target] : []), ...call.args].map((operand) => staticTypeOf(operand, accumulators));
       return callType(call.function, call.target !== undefined, operands);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from '@bufbuild/cel';
+import { expandMacros } from '../../src/cel/macros.js';
 import { staticTypeOf } from '../../src/cel/result-type.js';
 
 /**
@@ -54,10 +55,27 @@ const CASES: [string, string][] = [
   ["'%s'.format([object.metadata.name])", 'string'],
   ["quantity('1Gi').isGreaterThan(quantity('1Mi'))", 'bool'],
   ["isURL(object.spec.url)", 'bool'],
+  ['lists.range(3)', 'list'],
+  ["strings.quote('a')", 'string'],
+  ['sets.contains(object.a, object.b)', 'bool'],
+  ['object.items.sort()', 'list'],
+  ['object.items.sortBy(i, i.name)', 'list'],
+  ['object.items.slice(0, 1)', 'list'],
+  ['object.metadata.labels.all(k, v, v != "")', 'bool'],
+  ['object.metadata.labels.existsOne(k, v, v != "")', 'bool'],
+  ['object.metadata.labels.transformList(k, v, k)', 'list'],
+  ['object.metadata.labels.transformMap(k, v, v + "!")', 'map'],
+  ['object.metadata.labels.transformMapEntry(k, v, {v: k})', 'map'],
 ];
+
+function typeOf(expression: string): string {
+  const parsed = parse(expression);
+  expandMacros(parsed, expression);
+  return staticTypeOf(parsed.expr);
+}
 
 describe('what an expression is known to evaluate to before it runs', () => {
   for (const [expression, expected] of CASES) {
-    test(`${expression} → ${expected}`, () => assert.equal(staticTypeOf(parse(expression).expr), expected));
+    test(`${expression} → ${expected}`, () => assert.equal(typeOf(expression), expected));
   }
 });
