@@ -3,8 +3,8 @@ import { bracketDepth, instrumentLoops, type ParsedExpr } from './ast.js';
 import { Checker, CompileError, type CheckOptions } from './check.js';
 import { inEvalContext } from './context.js';
 import { RULE_ENV, TICK_FUNCTION } from './env.js';
-import { compileFast } from './fast/planner.js';
-import { expandMacros, hasTwoVariableLoop, MacroError } from './macros.js';
+import { compileFast, compiledOnly } from './fast/planner.js';
+import { expandMacros, MacroError } from './macros.js';
 import { OptionalSyntaxError, parseWithOptionals } from './optional-syntax.js';
 import { staticTypeOf, type StaticType } from './result-type.js';
 
@@ -75,10 +75,8 @@ export function compileExpression(source: string, path: string, options: Compile
     const program = plan(RULE_ENV, parsed);
     let leftToLibrary = '';
     const fast = parsed.expr ? compileFast(parsed.expr, (what) => (leftToLibrary = what)) : undefined;
-    // The library would run a two-variable loop as a one-variable one, with the second name unbound.
-    if (!fast && parsed.expr && hasTwoVariableLoop(parsed.expr)) {
-      throw new CompileError(`a two-variable comprehension cannot be combined with ${leftToLibrary} in one expression`);
-    }
+    const needsCompiled = !fast && parsed.expr ? compiledOnly(parsed.expr) : undefined;
+    if (needsCompiled) throw new CompileError(`${needsCompiled} cannot be combined with ${leftToLibrary} in one expression`);
     evaluate = fast ? (bindings) => inEvalContext(RULE_ENV, fast, bindings) : (bindings) => program(bindings as never);
   } catch (error) {
     // One rule's odd expression must not take the whole config down with it.

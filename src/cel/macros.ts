@@ -7,7 +7,9 @@ import { lineColumn, children, type Expr, type ParsedExpr } from './ast.js';
  * - `all(k, v, p)`, `exists(k, v, p)`, `existsOne(k, v, p)` (also `exists_one`), `transformList`,
  *   `transformMap` and `transformMapEntry` with two variables (index and element of a list, key and value
  *   of a map), and an optional filter before the transform;
- * - `sortBy(e, key)`: the list bound once, then sorted by the keys `map(e, key)` gives.
+ * - `sortBy(e, key)`: the list bound once, then sorted by the keys `map(e, key)` gives;
+ * - `optMap(x, e)` and `optFlatMap(x, e)` (cel-go's optional library): `e` with `x` bound to the
+ *   optional's value, wrapped in an optional by optMap, none when the optional is none.
  * The parser leaves each as a plain call (it expands only the one-variable forms), so the calls are
  * rewritten in place after parsing. Each new node takes the position of the call it replaces, so errors
  * raised inside point at the macro. The second variable only ztgate's compiled form evaluates
@@ -136,6 +138,43 @@ class Expander {
     return [first, second];
   }
 
+  /** A copy of `expr` with ids of its own (each at the same position), as cel-go copies a macro's target. */
+  private copy(expr: Expr): Expr {
+    const clone = structuredClone(expr);
+    const renumber = (node: Expr): void => {
+      const offset = this.parsed.sourceInfo?.positions[String(node.id)];
+      node.id = this.nextId++;
+      if (offset !== undefined && this.parsed.sourceInfo) this.parsed.sourceInfo.positions[String(node.id)] = offset;
+      for (const { child } of children(node)) renumber(child);
+    };
+    renumber(clone);
+    return clone;
+  }
+
+  /**
+   * cel-go's optMap and optFlatMap: `t.hasValue() ? optional.of(e) : optional.none()` (optFlatMap
+   * without the `optional.of`), `e` evaluated in a loop over nothing that binds `x` to `t.value()`.
+   */
+  private optionalMap(expr: Expr, call: Call, target: Expr): void {
+    const name = this.variableName(call.args[0]!, `${call.function}() variable name must be a simple identifier`);
+    const optional = (fn: string, args: Expr[]) => this.call(expr, fn, args, this.ident(expr, 'optional'));
+    const bound = this.node(
+      expr,
+      comprehension({
+        iterRange: this.list(expr, []),
+        iterVar: '#unused',
+        iterVar2: '',
+        accuVar: name,
+        accuInit: this.call(expr, 'value', [], this.copy(target)),
+        loopCondition: this.bool(expr, false),
+        loopStep: this.ident(expr, name),
+        result: call.args[1]!,
+      }),
+    );
+    const present = call.function === 'optMap' ? optional('of', [bound]) : bound;
+    expr.exprKind = this.call(expr, '_?_:_', [this.call(expr, 'hasValue', [], target), present, optional('none', [])]).exprKind;
+  }
+
   /** cel-go's ext.TwoVarComprehensions, node for node. */
   private twoVariable(expr: Expr, call: Call, target: Expr): void {
     const [iterVar, iterVar2] = this.variables(call);
@@ -230,13 +269,8 @@ class Expander {
     if (!target) return;
     if (TWO_VARIABLE_ARITY.get(call.function)?.includes(call.args.length)) this.twoVariable(expr, call, target);
     else if (call.function === 'sortBy' && call.args.length === 2) this.sortBy(expr, call, target);
+    else if ((call.function === 'optMap' || call.function === 'optFlatMap') && call.args.length === 2) this.optionalMap(expr, call, target);
   }
-}
-
-/** Whether the expression has a loop with a second variable, which only the compiled form evaluates. */
-export function hasTwoVariableLoop(expr: Expr): boolean {
-  if (expr.exprKind.case === 'comprehensionExpr' && expr.exprKind.value.iterVar2 !== '') return true;
-  return children(expr).some(({ child }) => hasTwoVariableLoop(child));
 }
 
 /** Expands the macros @bufbuild/cel's parser leaves as calls; a MacroError says what is wrong and where. */

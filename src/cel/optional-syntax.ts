@@ -10,8 +10,9 @@ import { children, lineColumn, type Expr, type ParsedExpr } from './ast.js';
  * half-finished meaning; names starting with `@` cannot be written in a rule, so these can only come from here.
  *
  * As in cel-go, a selection or index applied to an optional continues the chain: `a.?b.c` is none when
- * `a` has no `b`, and `has(a.?b.c)` is false. Optional entries in list and map literals (`[?x]`,
- * `{?k: v}`) are refused with their position: they build objects, which validation rarely needs.
+ * `a` has no `b`, and `has(a.?b.c)` is false. Optional entries in list and map literals (`[a, ?b]`,
+ * `{?k: v}`) are marked where the parser's tree has room for them (a list's optional indices, a map
+ * entry's optional flag), which only ztgate's compiled form reads (fast/nodes.ts).
  */
 
 export const OPT_SELECT = '@ztgate_opt_select';
@@ -29,7 +30,7 @@ interface Marker {
 
 export class OptionalSyntaxError extends Error {}
 
-const LITERAL_ENTRIES = 'optional entries in list and map literals ([?x], {?k: v}) are not supported; use orValue() or a conditional';
+const MISPLACED_ENTRY = 'an optional entry (?x) can only stand in a list or map literal';
 
 const MARKER_AFTER = new Set(['.', '[', '{', ',']);
 const IDENT_CHAR = /[A-Za-z0-9_]/;
@@ -95,6 +96,31 @@ export function markOptionalSyntax(source: string): { text: string; markers: Mar
   return { text: text.join(''), markers };
 }
 
+/**
+ * Where each entry of the literal opening at `open` starts: the opening bracket, then every comma at its
+ * own level (strings, comments and nested brackets skipped) up to the bracket that closes it.
+ */
+function entrySeparators(source: string, open: number): number[] {
+  const separators = [open];
+  let depth = 0;
+  for (let i = open; i < source.length; i++) {
+    const ch = source[i]!;
+    if (ch === '"' || ch === "'") {
+      i = endOfString(source, i) - 1;
+    } else if (ch === '/' && source[i + 1] === '/') {
+      const newline = source.indexOf('\n', i);
+      i = newline < 0 ? source.length : newline;
+    } else if (ch === '(' || ch === '[' || ch === '{') {
+      depth++;
+    } else if (ch === ')' || ch === ']' || ch === '}') {
+      if (--depth === 0) break;
+    } else if (ch === ',' && depth === 1) {
+      separators.push(i);
+    }
+  }
+  return separators;
+}
+
 function fail(source: string, offset: number, problem: string): never {
   const { line, column } = lineColumn(source, offset);
   throw new OptionalSyntaxError(`line ${line}, column ${column}: ${problem}`);
@@ -105,6 +131,8 @@ function isOptional(expr: Expr | undefined): boolean {
   if (expr?.exprKind.case !== 'callExpr') return false;
   const call = expr.exprKind.value;
   if (call.function === OPT_SELECT || call.function === OPT_INDEX) return true;
+  if (call.target !== undefined && call.args.length === 0 && (call.function === 'first' || call.function === 'last')) return true;
+  if (call.target !== undefined && call.args.length === 2 && (call.function === 'optMap' || call.function === 'optFlatMap')) return true;
   if (call.target?.exprKind.case === 'identExpr' && call.target.exprKind.value.name === 'optional') {
     return ['of', 'none', 'ofNonZeroValue'].includes(call.function);
   }
@@ -125,12 +153,7 @@ class Rewriter {
   ) {
     const ids = Object.keys(parsed.sourceInfo?.positions ?? {}).map(BigInt);
     this.nextId = ids.reduce((max, id) => (id > max ? id : max), 0n) + 1n;
-    for (const marker of markers) {
-      if (marker.after === '{' || marker.after === ',') {
-        fail(source, marker.at, LITERAL_ENTRIES);
-      }
-      this.byAnchor.set(marker.anchor, marker);
-    }
+    for (const marker of markers) this.byAnchor.set(marker.anchor, marker);
   }
 
   private positionOf(expr: Expr): number | undefined {
@@ -173,17 +196,29 @@ class Rewriter {
     } else if (kind.case === 'callExpr' && kind.value.function === '_[_]' && !kind.value.target && kind.value.args.length === 2) {
       if (this.take(expr, '[') || isOptional(kind.value.args[0])) kind.value.function = OPT_INDEX;
     } else if (kind.case === 'listExpr') {
-      const position = this.positionOf(expr);
-      const marker = position === undefined ? undefined : this.byAnchor.get(position);
-      if (marker?.after === '[') {
-        fail(this.source, marker.at, LITERAL_ENTRIES);
-      }
+      this.optionalEntries(expr, '[', kind.value.elements.length).forEach((i) => kind.value.optionalIndices.push(i));
+    } else if (kind.case === 'structExpr' && kind.value.messageName === '') {
+      this.optionalEntries(expr, '{', kind.value.entries.length).forEach((i) => (kind.value.entries[i]!.optionalEntry = true));
     }
+  }
+
+  /** The entries of the literal opening at `expr`'s position that a `?` marks, each marker consumed. */
+  private optionalEntries(expr: Expr, open: '[' | '{', count: number): number[] {
+    const position = this.positionOf(expr);
+    if (position === undefined || this.source[position] !== open) return [];
+    const separators = entrySeparators(this.source, position).slice(0, count);
+    return separators.flatMap((at, i) => {
+      const marker = this.byAnchor.get(at);
+      if (!marker || marker.after !== (i === 0 ? open : ',') || this.consumed.has(marker)) return [];
+      this.consumed.add(marker);
+      return [i];
+    });
   }
 
   finish(): void {
     for (const marker of this.markers) {
       if (this.consumed.has(marker)) continue;
+      if (marker.after === '{' || marker.after === ',') fail(this.source, marker.at, MISPLACED_ENTRY);
       const form = marker.after === '.' ? '.?' : '[?]';
       const hint = marker.after === '.' ? '; has() tests presence itself: has(a.b)' : '';
       fail(this.source, marker.at, `optional ${marker.after === '.' ? 'selection' : 'index'} ${form} cannot be used here${hint}`);

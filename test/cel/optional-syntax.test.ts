@@ -89,14 +89,34 @@ describe('what the optional syntax becomes', () => {
 
   const REFUSED: { source: string; message: RegExp }[] = [
     { source: 'has(a.?b)', message: /^line 1, column 7: optional selection \.\? cannot be used here/ },
-    { source: '[?a]', message: /^line 1, column 2: optional entries in list and map literals/ },
-    { source: '[a,\n ?b]', message: /^line 2, column 2: optional entries in list and map literals/ },
-    { source: "{?'k': v}", message: /^line 1, column 2: optional entries in list and map literals/ },
-    { source: 'f(a, ?b)', message: /^line 1, column 6: / },
+    { source: 'f(a, ?b)', message: /^line 1, column 6: an optional entry \(\?x\) can only stand in a list or map literal/ },
+    { source: '{a: [b, c], ?d: e}.x(1, ?f)', message: /^line 1, column 25: an optional entry/ },
   ];
   for (const { source, message } of REFUSED) {
     test(`refuses ${JSON.stringify(source)} with its position`, () => {
       assert.throws(() => parseWithOptionals(source), (error: unknown) => error instanceof OptionalSyntaxError && message.test(error.message));
+    });
+  }
+
+  const ENTRIES: { source: string; list?: number[]; map?: boolean[] }[] = [
+    { source: '[?a]', list: [0] },
+    { source: '[a, ?b, c, ?d]', list: [1, 3] },
+    { source: '[a,\n ?b]', list: [1] },
+    { source: "[f(x, y), ?g('a,b', [c, ?d]), e]", list: [1] },
+    { source: "['?', ?x // a, ?b\n, y]", list: [1] },
+    { source: "{?'k': v}", map: [true] },
+    { source: "{'a': [1, 2], ?'b': {'c': d}, 'e': f}", map: [false, true, false] },
+  ];
+  for (const { source, list, map } of ENTRIES) {
+    test(`marks the optional entries of ${JSON.stringify(source)}`, () => {
+      const kind = parseWithOptionals(source).expr!.exprKind;
+      if (list) {
+        assert.equal(kind.case, 'listExpr');
+        assert.deepEqual(kind.case === 'listExpr' ? kind.value.optionalIndices : undefined, list);
+      } else {
+        assert.equal(kind.case, 'structExpr');
+        assert.deepEqual(kind.case === 'structExpr' ? kind.value.entries.map((entry) => entry.optionalEntry) : undefined, map);
+      }
     });
   }
 

@@ -18,7 +18,8 @@ import {
   type CelValue,
 } from '@bufbuild/cel';
 import { charge } from '../budget.js';
-import { elementsOf } from '../values.js';
+import { describeValue, elementsOf } from '../values.js';
+import { NOT_OPTIONAL, optionalContent } from '../lib/optional.js';
 import type { Attribute, Evaluable, Frame, StringAccess } from './access.js';
 
 /**
@@ -247,18 +248,35 @@ export class TickNode implements Evaluable {
   }
 }
 
+/**
+ * What an optional entry of a literal (`[a, ?b]`, `{?k: v}`) holds, as cel-go's evalList and evalMap
+ * read it: the optional's value, undefined when it is none, or an error when the entry is no optional.
+ */
+function optionalEntry(value: CelValue, id: number, entry: () => string): CelValue | undefined | CelError {
+  const content = optionalContent(value);
+  if (content === NOT_OPTIONAL) return celError(`cannot initialize optional ${entry()} from non-optional value ${describeValue(value)}`, id);
+  return content;
+}
+
 export class ListNode implements Evaluable {
   constructor(
     readonly id: number,
     private readonly elements: Evaluable[],
+    /** Which elements are optional entries (`[a, ?b]`); none when undefined. */
+    private readonly optionals?: readonly boolean[],
   ) {}
 
   eval(frame: Frame): CelResult {
     if (this.elements.length === 0) return EMPTY_LIST;
     const values: CelValue[] = [];
-    for (const element of this.elements) {
-      const value = element.eval(frame);
+    for (let i = 0; i < this.elements.length; i++) {
+      let value: CelResult | undefined = this.elements[i]!.eval(frame);
       if (isCelError(value)) return value;
+      if (this.optionals?.[i]) {
+        value = optionalEntry(value, this.id, () => 'list element');
+        if (value === undefined) continue;
+        if (isCelError(value)) return value;
+      }
       values.push(value);
     }
     return celList(values);
@@ -312,6 +330,8 @@ export class MapNode implements Evaluable {
     readonly id: number,
     private readonly keys: Evaluable[],
     private readonly values: Evaluable[],
+    /** Which entries are optional (`{?k: v}`); none when undefined. */
+    private readonly optionals?: readonly boolean[],
   ) {}
 
   private keyOrError(key: CelResult): CelResult {
@@ -339,8 +359,17 @@ export class MapNode implements Evaluable {
     for (let i = 0; i < this.keys.length; i++) {
       const key = this.keyOrError(this.keys[i]!.eval(frame));
       if (isCelError(key)) return key;
-      const value = this.values[i]!.eval(frame);
+      let value: CelResult | undefined = this.values[i]!.eval(frame);
       if (isCelError(value)) return value;
+      if (this.optionals?.[i]) {
+        value = optionalEntry(value, this.id, () => `entry '${describeValue(key)}'`);
+        // As cel-go does: an entry that is none takes its key out.
+        if (value === undefined) {
+          entries.delete(key);
+          continue;
+        }
+        if (isCelError(value)) return value;
+      }
       if (i > 0 && entries.has(key)) return celError(`map key conflict: ${String(key)}`, this.id);
       if (typeof key === 'number' && !Number.isInteger(key)) return this.unsupportedKey();
       entries.set(key, value);

@@ -1,5 +1,5 @@
 import { celError, CelScalar, celUint, listType, mapType, type CelResult, type CelValue } from '@bufbuild/cel';
-import { qualifiedName, type Expr } from '../ast.js';
+import { children, qualifiedName, type Expr } from '../ast.js';
 import type { Bindings } from '../compile.js';
 import { RULE_ENV, tick, TICK_FUNCTION } from '../env.js';
 import {
@@ -35,9 +35,9 @@ import {
 /**
  * Compiles a parsed (and loop-instrumented) expression into evaluation nodes equivalent to
  * @bufbuild/cel's plan(RULE_ENV, expr), or returns undefined when the expression uses something
- * left to the library (the library's own optional forms `_?._`, `_[?_]` and optional literal entries,
- * message construction, names that could be protobuf types). Two-variable comprehensions are the other
- * way round: only this compiler evaluates them (compile.ts refuses them when it cannot). The library
+ * left to the library (the library's own optional forms `_?._` and `_[?_]`, message construction, names
+ * that could be protobuf types). Two-variable comprehensions and optional entries in literals are the
+ * other way round: only this compiler evaluates them (compile.ts refuses them when it cannot). The library
  * planned the expression first, so anything it rejects never gets here. ztgate's parser turns the
  * optional syntax into calls of its own functions (optional-syntax.ts), so those forms never come from a rule.
  */
@@ -97,9 +97,11 @@ class Planner {
         return new ConstNode(id, constant(kind.value));
       case 'callExpr':
         return this.call(id, kind.value, scope);
-      case 'listExpr':
-        if (kind.value.optionalIndices.length > 0) throw new Unsupported('optional list entries');
-        return new ListNode(id, kind.value.elements.map((element) => this.plan(element, scope)));
+      case 'listExpr': {
+        const { elements, optionalIndices } = kind.value;
+        const optionals = optionalIndices.length > 0 ? elements.map((_, i) => optionalIndices.includes(i)) : undefined;
+        return new ListNode(id, elements.map((element) => this.plan(element, scope)), optionals);
+      }
       case 'structExpr':
         return this.map(id, kind.value, scope);
       case 'selectExpr':
@@ -199,11 +201,12 @@ class Planner {
     const keys: Evaluable[] = [];
     const values: Evaluable[] = [];
     for (const entry of struct.entries) {
-      if (entry.optionalEntry || entry.keyKind.case !== 'mapKey' || !entry.value) throw new Unsupported('map entry');
+      if (entry.keyKind.case !== 'mapKey' || !entry.value) throw new Unsupported('map entry');
       keys.push(this.plan(entry.keyKind.value, scope));
       values.push(this.plan(entry.value, scope));
     }
-    return new MapNode(id, keys, values);
+    const optionals = struct.entries.some((entry) => entry.optionalEntry) ? struct.entries.map((entry) => entry.optionalEntry) : undefined;
+    return new MapNode(id, keys, values, optionals);
   }
 
   comprehension(id: number, c: Kind<'comprehensionExpr'>, scope: Scope): Evaluable {
@@ -289,6 +292,22 @@ function constant(value: Kind<'constExpr'>): CelValue {
 }
 
 export type FastProgram = (bindings: Bindings) => CelResult;
+
+/**
+ * What in the expression only this compiler evaluates, if anything: the library would run a loop's
+ * second variable unbound (macros.ts) and ignore a literal's optional entries (optional-syntax.ts).
+ */
+export function compiledOnly(expr: Expr): string | undefined {
+  const kind = expr.exprKind;
+  if (kind.case === 'comprehensionExpr' && kind.value.iterVar2 !== '') return 'a two-variable comprehension';
+  if (kind.case === 'listExpr' && kind.value.optionalIndices.length > 0) return 'an optional list element';
+  if (kind.case === 'structExpr' && kind.value.entries.some((entry) => entry.optionalEntry)) return 'an optional map entry';
+  for (const { child } of children(expr)) {
+    const found = compiledOnly(child);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 /**
  * The compiled program, or undefined when the library must evaluate this expression itself;

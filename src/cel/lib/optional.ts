@@ -1,14 +1,18 @@
-import { celFunc, celMethod, CelScalar, isCelList, isCelMap, isCelUint, type CelMap, type CelValue } from '@bufbuild/cel';
+import { celFunc, celList, celMethod, CelScalar, isCelList, isCelMap, isCelUint, listType, type CelList, type CelMap, type CelValue } from '@bufbuild/cel';
+import { charge } from '../budget.js';
 import { describeValue, NOT_OURS, ownField } from '../values.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from '../optional-syntax.js';
 import { makeOpaque, opaqueKind, typeName, unwrapOpaque } from './opaque.js';
 
 const { BOOL, DYN, STRING } = CelScalar;
+const LIST = listType(DYN);
 
 /**
  * CEL optionals, which @bufbuild/cel does not have: optional.of/none/ofNonZeroValue, hasValue, value,
- * orValue and or, and what `a.?b`, `a[?k]` and a chain after them become (optional-syntax.ts).
- * Kubernetes' format library answers with them too.
+ * orValue and or, cel-go's first, last and unwrap, and what `a.?b`, `a[?k]` and a chain after them
+ * become (optional-syntax.ts). optMap and optFlatMap are macros (macros.ts); optional entries in
+ * literals are read where lists and maps are built (fast/nodes.ts). Kubernetes' format library answers
+ * with optionals too.
  */
 interface Optional {
   value: CelValue | undefined;
@@ -25,6 +29,25 @@ function isZero(value: CelValue): boolean {
   if (value instanceof Uint8Array) return value.length === 0;
   if (typeof value === 'object' && 'size' in value && typeof value.size === 'number') return value.size === 0;
   return false;
+}
+
+export const NOT_OPTIONAL = Symbol('not an optional');
+
+/** The value inside an optional, undefined when it is none, NOT_OPTIONAL when the value is no optional. */
+export function optionalContent(value: CelValue): CelValue | undefined | typeof NOT_OPTIONAL {
+  return opaqueKind(value) === 'optional' ? held(value, 'optional') : NOT_OPTIONAL;
+}
+
+/** cel-go's optional.unwrap and unwrapOpt: the values of a list of optionals, the nones left out. */
+function unwrapList(list: CelList): CelList {
+  charge(list.size);
+  const values: CelValue[] = [];
+  for (const item of list) {
+    const content = optionalContent(item);
+    if (content === NOT_OPTIONAL) throw new Error(`value ${describeValue(item)} is not optional`);
+    if (content !== undefined) values.push(content);
+  }
+  return celList(values);
 }
 
 /** The value inside an optional (undefined for none), or the value itself when it is not one. */
@@ -113,5 +136,15 @@ export const optionalFunctions = [
   }),
   celMethod('orValue', DYN, [DYN], DYN, function (fallback) {
     return held(this, 'orValue') ?? fallback;
+  }),
+  celMethod('first', LIST, [], DYN, function () {
+    return optionalOf(this.size > 0 ? this.get(0) : undefined);
+  }),
+  celMethod('last', LIST, [], DYN, function () {
+    return optionalOf(this.size > 0 ? this.get(this.size - 1) : undefined);
+  }),
+  celFunc('optional.unwrap', [LIST], LIST, unwrapList),
+  celMethod('unwrapOpt', LIST, [], LIST, function () {
+    return unwrapList(this);
   }),
 ];

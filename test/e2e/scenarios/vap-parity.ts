@@ -6,8 +6,9 @@
  * verdicts for the same object: for every Pod, the validations the API server says fail must be the ones
  * ztgate says fail, and the ones the table expects (so that two sides failing alike cannot pass).
  * The expressions lean on CEL's optional syntax (`.?`, `[?]`), which ztgate rewrites for its parser, on
- * Kubernetes' semver library, and on two-variable comprehensions, which ztgate expands and evaluates
- * itself. Some validations build their message from the values those compute, so the two sides' messages
+ * Kubernetes' semver library, on two-variable comprehensions and on cel-go's optional library (`optMap`,
+ * `optFlatMap`, `first`, `last`, `unwrapOpt`, optional entries in literals), which ztgate expands and
+ * evaluates itself. Some validations build their message from the values those compute, so the two sides' messages
  * are compared word for word, and against the table. (cel-go's lists extension is not here: kube-apiserver
  * 1.34 accepts it only in expressions it stored before, as docs/rules.md says.)
  */
@@ -31,6 +32,9 @@ const RELEASE = "object.metadata.?labels[?'e2e/release'].orValue('1.0.0')";
 const LISTED = "object.metadata.labels.transformList(k, v, k.startsWith('e2e/list-'), k.substring(9) + '=' + v)";
 const SIZES = "object.metadata.?annotations.orValue({}).transformMap(k, v, k.startsWith('e2e/size-'), v.size())";
 const LONG_SIZES = `${SIZES}.transformList(k, n, n > 3, k + ':' + string(n))`;
+const LETTERS = "?object.metadata.?labels[?'e2e/a'], ?object.metadata.?labels[?'e2e/b']";
+const NICKNAME = "object.metadata.?labels[?'e2e/nickname']";
+const RUN_AS = 'object.spec.containers.map(c, c.?securityContext.?runAsUser)';
 
 interface Validation {
   expression: string;
@@ -67,6 +71,16 @@ const VALIDATIONS: (string | Validation)[] = [
   { expression: `${SIZES}.all(k, n, n <= 3)`, detail: `${LONG_SIZES}.min() + ' and ' + ${LONG_SIZES}.max()` },
   "object.metadata.?annotations.orValue({}).transformMapEntry(k, v, k.startsWith('e2e/alias-'), {k.substring(10): v}).all(alias, target, alias != target)",
   "object.spec.containers.transformMap(i, c, c.name).exists(i, name, i > 0 && name == object.spec.containers[0].name + '-copy') == false",
+  // cel-go's optional library beyond the syntax: optional entries in literals, optMap, optFlatMap, first, last, unwrap.
+  { expression: `[${LETTERS}].size() < 2`, detail: `[${LETTERS}].join('+')` },
+  "!{?'x': object.metadata.?annotations[?'e2e/x'], 'y': 'fine'}.exists(k, v, v == 'bad')",
+  { expression: `${NICKNAME}.optMap(n, n.size()).orValue(0) <= 5`, detail: `string(${NICKNAME}.optMap(n, n.size() * 2).orValue(0))` },
+  "object.metadata.?annotations[?'e2e/ref'].optFlatMap(r, object.metadata.?labels[?r]).orValue('') != 'forbidden'",
+  {
+    expression: "object.spec.containers.last().optMap(c, c.name).orValue('') != 'tail'",
+    detail: "object.spec.containers.first().value().name + '..' + object.spec.containers.last().value().name",
+  },
+  { expression: `${RUN_AS}.unwrapOpt().all(u, u != 1234)`, detail: `string(optional.unwrap(${RUN_AS}).size())` },
 ];
 
 function validations(): Json[] {
@@ -176,6 +190,15 @@ const VARIANTS: Variant[] = [
   },
   { name: 'alias-to-itself', pod: { annotations: { 'e2e/alias-web': 'web', 'e2e/alias-api': 'backend' } }, failing: [17] },
   { name: 'copy-of-first', pod: { containers: [{ name: 'web' }, { name: 'side' }, { name: 'web-copy' }] }, failing: [18] },
+  { name: 'both-letters', pod: { labels: { 'e2e/a': 'x', 'e2e/b': 'y' } }, failing: [19], details: { 19: 'x+y' } },
+  { name: 'one-letter', pod: { labels: { 'e2e/b': 'y' } }, failing: [] },
+  { name: 'annotation-bad', pod: { annotations: { 'e2e/x': 'bad' } }, failing: [20] },
+  { name: 'nickname-long', pod: { labels: { 'e2e/nickname': 'webshop' } }, failing: [21], details: { 21: '14' } },
+  { name: 'nickname-short', pod: { labels: { 'e2e/nickname': 'web' } }, failing: [] },
+  { name: 'reference-forbidden', pod: { annotations: { 'e2e/ref': 'e2e/who' }, labels: { 'e2e/who': 'forbidden' } }, failing: [22] },
+  { name: 'reference-missing', pod: { annotations: { 'e2e/ref': 'e2e/nobody' } }, failing: [] },
+  { name: 'tail-last', pod: { containers: [{ name: 'head' }, { name: 'tail' }] }, failing: [23], details: { 23: 'head..tail' } },
+  { name: 'runs-as-1234', pod: { containers: [{ name: 'app', securityContext: { runAsUser: 1234 } }, { name: 'b' }] }, failing: [24], details: { 24: '1' } },
 ];
 
 export function vapParityScenarios(env: () => E2E): void {
