@@ -12,6 +12,7 @@ import { orderingFunctions } from './lib/ordering.js';
 import { quantityFunctions } from './lib/quantity.js';
 import { cachingRe2, regexFunctions } from './lib/regex.js';
 import { semverFunctions } from './lib/semver.js';
+import { stringOrderFunctions } from './lib/string-order.js';
 import { urlFunctions } from './lib/url.js';
 
 /**
@@ -39,6 +40,7 @@ export const RULE_ENV: CelEnv = celEnv({
   re2: cachingRe2,
   funcs: [
     ...strings,
+    ...stringOrderFunctions,
     ...listFunctions,
     ...listExtensionFunctions,
     ...mapInsertFunctions,

@@ -220,6 +220,9 @@ export const CASES: Record<string, Case[]> = {
     // Go compares strings by their UTF-8 bytes: U+FFFD before U+1F600, which UTF-16 order would swap.
     { expr: "['\\U0001F600', '\\uFFFD', 'z'].sort()", value: ['z', '\uFFFD', '\u{1F600}'] },
     { expr: "[1, 'b'].sort()", loadError: /list elements must have the same type/ },
+    // `<` and the Kubernetes list functions order strings the same way.
+    { expr: "'\\uFFFD' < '\\U0001F600' && '\\U0001F600' >= '\\uFFFD' && !['\\U0001F600', '\\uFFFD'].isSorted()", value: true },
+    { expr: "['\\U0001F600', 'z', '\\uFFFD'].max() == '\\U0001F600' && 'a' < 'b' && 'ab' > 'a'", value: true },
     { expr: '[1, 2.0].sort()', loadError: /list elements must have the same type/ },
     { expr: '[[1, 2, 3]].sort()', loadError: /list elements must be comparable/ },
     { expr: "[quantity('1'), quantity('2')].sort()", loadError: /list elements must be comparable/ },

@@ -2,6 +2,7 @@ import { celFunc, celList, celMethod, CelScalar, celType, isCelList, isCelUint, 
 import { charge } from '../budget.js';
 import { SORT_BY_KEYS } from '../macros.js';
 import { celEquals, celLess } from './operators.js';
+import { compareStrings } from './string-order.js';
 
 const { INT } = CelScalar;
 const LIST = listType(CelScalar.DYN);
@@ -34,21 +35,6 @@ function flatten(list: CelList, depth: bigint): CelValue[] {
 
 /** The kinds cel-go's sort accepts (comparable types), by the name CEL gives each value's type. */
 const COMPARABLE = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'google.protobuf.Timestamp', 'google.protobuf.Duration']);
-
-/** Strings in code point order, as Go compares their UTF-8 bytes (JavaScript compares UTF-16 units). */
-function compareStrings(a: string, b: string): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const xSurrogate = x >= 0xd800 && x < 0xe000;
-    const ySurrogate = y >= 0xd800 && y < 0xe000;
-    if (xSurrogate !== ySurrogate && Math.max(x, y) >= 0xe000) return xSurrogate ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const length = Math.min(a.length, b.length);

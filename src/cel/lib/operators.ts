@@ -1,8 +1,9 @@
 import { celEnv, isCelError, type CelValue } from '@bufbuild/cel';
 import { typeName } from './opaque.js';
+import { stringOrderFunctions } from './string-order.js';
 
 /** CEL's own operators, so library functions compare and add exactly as expressions do. */
-const std = celEnv().funcs;
+const std = celEnv({ funcs: stringOrderFunctions }).funcs;
 
 export function applyOperator(operator: '_==_' | '_<_' | '_+_', left: CelValue, right: CelValue): CelValue {
   const result = std.find(operator)?.call(0, undefined, [left, right]);
