@@ -58,6 +58,17 @@ export function instrumentLoops(expr: Expr, fn: string): void {
   } as Expr;
 }
 
+/** An id that neither a node of the parsed tree nor a recorded position has yet, for nodes a rewrite adds. */
+export function nextFreeId(parsed: ParsedExpr): bigint {
+  let max = Object.keys(parsed.sourceInfo?.positions ?? {}).reduce((top, id) => (BigInt(id) > top ? BigInt(id) : top), 0n);
+  const visit = (expr: Expr): void => {
+    if (expr.id > max) max = expr.id;
+    for (const { child } of children(expr)) visit(child);
+  };
+  if (parsed.expr) visit(parsed.expr);
+  return max + 1n;
+}
+
 /** Line and column (1-based) of a character offset. */
 export function lineColumn(source: string, offset: number): { line: number; column: number } {
   const before = source.slice(0, Math.max(0, offset));

@@ -1,9 +1,9 @@
-import { lineColumn, children, type Expr, type ParsedExpr } from './ast.js';
+import { children, lineColumn, nextFreeId, type Expr, type ParsedExpr } from './ast.js';
 
 /**
  * The macros Kubernetes' CEL environment has and @bufbuild/cel's parser does not expand, turned into
- * the comprehensions cel-go makes of them (its ext.TwoVarComprehensions and ext.Lists, enabled in
- * Kubernetes 1.32 and 1.34):
+ * the comprehensions cel-go makes of them (its ext.TwoVarComprehensions, ext.Lists and optional library,
+ * which Kubernetes enables):
  * - `all(k, v, p)`, `exists(k, v, p)`, `existsOne(k, v, p)` (also `exists_one`), `transformList`,
  *   `transformMap` and `transformMapEntry` with two variables (index and element of a list, key and value
  *   of a map), and an optional filter before the transform;
@@ -12,7 +12,7 @@ import { lineColumn, children, type Expr, type ParsedExpr } from './ast.js';
  *   optional's value, wrapped in an optional by optMap, none when the optional is none.
  * The parser leaves each as a plain call (it expands only the one-variable forms), so the calls are
  * rewritten in place after parsing. Each new node takes the position of the call it replaces, so errors
- * raised inside point at the macro. The second variable only ztgate's compiled form evaluates
+ * raised inside point at the macro. A second loop variable only ztgate's compiled form evaluates
  * (fast/planner.ts); compile.ts refuses an expression that would leave one to the library.
  */
 
@@ -64,8 +64,7 @@ class Expander {
     private readonly parsed: ParsedExpr,
     private readonly source: string,
   ) {
-    const ids = Object.keys(parsed.sourceInfo?.positions ?? {}).map(BigInt);
-    this.nextId = ids.reduce((max, id) => (id > max ? id : max), 0n) + 1n;
+    this.nextId = nextFreeId(parsed);
   }
 
   private fail(expr: Expr, problem: string): never {

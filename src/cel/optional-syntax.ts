@@ -1,5 +1,5 @@
 import { parse } from '@bufbuild/cel';
-import { children, lineColumn, type Expr, type ParsedExpr } from './ast.js';
+import { children, lineColumn, nextFreeId, type Expr, type ParsedExpr } from './ast.js';
 
 /**
  * CEL's optional syntax, `a.?b` and `a[?k]`, which ValidatingAdmissionPolicy accepts and @bufbuild/cel's
@@ -151,8 +151,7 @@ class Rewriter {
     private readonly source: string,
     private readonly markers: readonly Marker[],
   ) {
-    const ids = Object.keys(parsed.sourceInfo?.positions ?? {}).map(BigInt);
-    this.nextId = ids.reduce((max, id) => (id > max ? id : max), 0n) + 1n;
+    this.nextId = nextFreeId(parsed);
     for (const marker of markers) this.byAnchor.set(marker.anchor, marker);
   }
 
