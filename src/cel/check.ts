@@ -4,6 +4,7 @@ import { Budget, withBudget, type RuleLimits } from './budget.js';
 import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
 import { compileRegex } from './lib/regex.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
+import { staticTypeOf, type StaticType } from './result-type.js';
 
 /** The variables of a Kubernetes ValidatingAdmissionPolicy (authorizer is not offered, see docs/rules.md). */
 export const ROOT_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'params', 'variables'] as const;
@@ -88,7 +89,8 @@ export class Checker {
     return `line ${line}, column ${column}: `;
   }
 
-  check(expr: Expr, scope: ReadonlySet<string>, depth: number): void {
+  /** `inFormat`: the expression is an argument of a `format` call, at any depth (see checkHomogeneous). */
+  check(expr: Expr, scope: ReadonlySet<string>, depth: number, inFormat = false): void {
     if (depth > this.options.limits.maxNestingDepth) {
       this.fail(expr, `the expression nests deeper than ${this.options.limits.maxNestingDepth} levels`);
     }
@@ -107,12 +109,19 @@ export class Checker {
         break;
       case 'structExpr':
         if (kind.value.messageName !== '') this.fail(expr, `message construction (${kind.value.messageName}{...}) is not supported`);
+        if (inFormat) break;
+        this.checkHomogeneous(kind.value.entries.flatMap((entry) => (entry.keyKind.case === 'mapKey' ? [entry.keyKind.value] : [])));
+        this.checkHomogeneous(kind.value.entries.flatMap((entry) => (entry.value && !entry.optionalEntry ? [entry.value] : [])));
+        break;
+      case 'listExpr':
+        if (!inFormat) this.checkHomogeneous(kind.value.elements.filter((_, i) => !kind.value.optionalIndices.includes(i)));
         break;
       default:
         break;
     }
     for (const { child, binds } of operands) {
-      this.check(child, binds.length === 0 ? scope : new Set([...scope, ...binds]), depth + 1);
+      const formatArgument = inFormat || (kind.case === 'callExpr' && kind.value.function === 'format');
+      this.check(child, binds.length === 0 ? scope : new Set([...scope, ...binds]), depth + 1, formatArgument);
     }
     // After the operands, so the innermost failing call is the one reported.
     if (kind.case === 'callExpr') {
@@ -143,6 +152,23 @@ export class Checker {
       expr,
       `undeclared reference to 'variables.${name}'${suggest(name, known)}; a variable may only use variables defined before it`,
     );
+  }
+
+  /**
+   * The elements of a list literal, or the keys or values of a map literal, must be of one type, as
+   * Kubernetes has cel-go check them (ValidateHomogeneousAggregateLiterals; `format`'s arguments are
+   * exempt): `[1, 'a']` is refused where the second element stands. Kubernetes also refuses `dyn` (an
+   * object's field) beside any other type; ztgate, which knows fewer types than cel-go's checker, lets
+   * `dyn` stand beside any, so as never to refuse what Kubernetes accepts. Optional entries are skipped.
+   */
+  checkHomogeneous(elements: readonly Expr[]): void {
+    let first: StaticType | undefined;
+    for (const element of elements) {
+      const type = staticTypeOf(element);
+      if (type === 'dyn') continue;
+      if (first === undefined) first = type;
+      else if (type !== first) this.fail(element, `expected type '${celTypeName(first)}' but found '${celTypeName(type)}'`);
+    }
   }
 
   /** True when the call was a namespaced function (`strings.quote`), whose target is not a value. */
@@ -189,6 +215,11 @@ export class Checker {
     if (budget.exhausted) this.fail(expr, `on constants alone, this call ${budget.exhausted.message.replace(/^the review /, '')}`);
     if (isCelError(result)) this.fail(expr, result.message);
   }
+}
+
+/** A type as cel-go's messages name it. */
+function celTypeName(type: StaticType): string {
+  return type === 'null_type' ? 'null' : type;
 }
 
 /** Literals, and lists, maps and calls made only of literals (no variables, so no loops either). */
