@@ -201,8 +201,42 @@ const VARIANTS: Variant[] = [
   { name: 'runs-as-1234', pod: { containers: [{ name: 'app', securityContext: { runAsUser: 1234 } }, { name: 'b' }] }, failing: [24], details: { 24: '1' } },
 ];
 
+/** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, at the same place. */
+const REFUSED_AT_LOAD: string[] = [
+  "['a', 1].size() == 2",
+  "{'a': 1, 'b': 'x'}.size() == 2",
+  '[1, null].size() == 2',
+  '[1, 2].all(i, i, true)',
+  '[1].exists(i.j, v, true)',
+  'optional.of(1).optMap(x.y, 1) == optional.none()',
+];
+
+/** `line, column: problem` of the first compile error in kubectl's output, from either side's wording. */
+function compileError(stderr: string): string | undefined {
+  const apiServer = /compilation failed: ERROR: <input>:(\d+):(\d+): ([^\n]*)/.exec(stderr);
+  if (apiServer) return `${apiServer[1]}, ${apiServer[2]}: ${apiServer[3]}`;
+  const ztgate = /does not compile: line (\d+), column (\d+): (.*?) \(spec\.validations/.exec(stderr);
+  return ztgate ? `${ztgate[1]}, ${ztgate[2]}: ${ztgate[3]}` : undefined;
+}
+
 export function vapParityScenarios(env: () => E2E): void {
   describe('CEL parity with ValidatingAdmissionPolicy', () => {
+    test('an expression kube-apiserver refuses in a new policy is refused in a ZeroTrustRule, with the same error at the same place', async () => {
+      const e = env();
+      for (const expression of REFUSED_AT_LOAD) {
+        const validations = [{ expression, message: 'refused' }];
+        const vap = { ...policy('unused')[0]!, metadata: { name: `${NAME}-refused` }, spec: { ...(policy('unused')[0]!['spec'] as Json), validations } };
+        const rule = { ...policy('unused')[2]!, metadata: { name: `${NAME}-refused` }, spec: { mode: 'warn', match: { kinds: ['Pod'] }, validations } };
+        const apiServer = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { input: vap });
+        const ztgate = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { input: rule });
+        assert.notEqual(apiServer.code, 0, `kube-apiserver refuses ${expression}; ${apiServer.stdout}`);
+        assert.notEqual(ztgate.code, 0, `ztgate refuses ${expression}; ${ztgate.stdout}`);
+        const expected = compileError(apiServer.stderr);
+        assert.ok(expected, `kube-apiserver's compile error for ${expression}: ${apiServer.stderr}`);
+        assert.equal(compileError(ztgate.stderr), expected, `${expression}: ztgate's error against kube-apiserver's; ${ztgate.stderr}`);
+      }
+    });
+
     test('the same validations judged by kube-apiserver and by ztgate fail for the same Pods', async () => {
       const e = env();
       const ns = await e.namespace('parity', { serviceAccounts: ['web'] });
