@@ -287,10 +287,10 @@ export class ListNode implements Evaluable {
  * `accu + [e, ...]`, the step by which map, filter and transformList build their result, answered as
  * CallNode and ListNode would answer it. The library concatenates by nesting one list view per step, so
  * a list built over n items is n views deep: reading it costs O(n) per element, and a few thousand items
- * overflow the stack. Here the accumulator grows one flat array in place. That is safe because the
- * accumulator's name cannot be written in a rule: only the step sees the old value, and the list a loop
- * returns is never the accumulator of another (every such loop starts from a `[]` literal, copied on
- * its first step). A list is grown only by the node that made it.
+ * overflow the stack. Here the accumulator grows one flat array in place. A node grows only a list it
+ * made itself (whatever else it is given, a first step copies), and such a list reaches it again only as
+ * the accumulator of its own loop, whose old value nothing else holds: a macro's accumulator name cannot
+ * be written in a rule. (optMap's variable, also an accumulator, is set once, from the optional's value.)
  */
 export class AppendNode implements Evaluable {
   private readonly grown = new WeakMap<CelList, CelValue[]>();
