@@ -146,6 +146,11 @@ const EDGES: string[] = [
   '[3, 1, 2].sortBy(x, [3, 1, 2].sortBy(y, y)[0] + x)',
   '[[3], [1]].sortBy(l, l.sortBy(x, x)[0])',
   '[1, 2].sortBy(x, x == 1 ? object.missing : x)',
+  // optMap binds a variable the rule names, which is also a loop's accumulator
+  'optional.of([1]).optMap(x, [x + [2], x + [3], x])',
+  'lists.range(3).map(i, optional.of([i]).optMap(x, x + [9]).value())',
+  'optional.of([1]).optMap(x, x + [2]).optMap(y, y + [3]).value()',
+  'optional.none().optFlatMap(x, optional.of(x + [1]))',
   '[[1, 2]].map(x, x.map(y, x.size() + y))',
   'variables',
   'size(variables)',
