@@ -212,7 +212,8 @@ export class Checker {
     if (!operands.every(isConstant)) return;
     const budget = new Budget(this.options.limits);
     const result = withBudget(budget, () => plan(RULE_ENV, expr)());
-    if (budget.exhausted) this.fail(expr, `on constants alone, this call ${budget.exhausted.message.replace(/^the review /, '')}`);
+    const { evaluationBudgetMs, maxSteps } = this.options.limits;
+    if (budget.exhausted) this.fail(expr, `on constants alone, this call exceeds the evaluation budget (${evaluationBudgetMs}ms or ${maxSteps} steps)`);
     if (isCelError(result)) this.fail(expr, result.message);
   }
 }

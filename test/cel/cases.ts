@@ -241,7 +241,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: 'lists.range(4)', value: [0n, 1n, 2n, 3n] },
     { expr: 'lists.range(-2)', value: [] },
     { expr: 'lists.range(object.spec.replicas).map(i, i * 2)', value: [0n, 2n, 4n] },
-    { expr: 'lists.range(100000000).size()', loadError: /on constants alone, this call exceeded the evaluation budget/ },
+    { expr: 'lists.range(100000000).size()', loadError: /on constants alone, this call exceeds the evaluation budget \(100ms or 1000000 steps\)/ },
   ],
   'strings extensions': [
     { expr: 'object.metadata.name.upperAscii()', value: 'WEB' },

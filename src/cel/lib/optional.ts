@@ -52,8 +52,8 @@ function unwrapList(list: CelList): CelList {
 
 /** The value inside an optional (undefined for none), or the value itself when it is not one. */
 function unwrapped(value: CelValue): { value: CelValue | undefined; wasOptional: boolean } {
-  if (opaqueKind(value) !== 'optional') return { value, wasOptional: false };
-  return { value: held(value, 'optional'), wasOptional: true };
+  const content = optionalContent(value);
+  return content === NOT_OPTIONAL ? { value, wasOptional: false } : { value: content, wasOptional: true };
 }
 
 /** A map a rule can select from: not a typed value (Quantity, URL...), which travels as a map too. */
