@@ -1,7 +1,9 @@
 import { isCelError, plan } from '@bufbuild/cel';
 import { children, lineColumn, qualifiedName, type Expr, type ParsedExpr } from './ast.js';
 import { Budget, withBudget, type RuleLimits } from './budget.js';
+import { inEvalContext } from './context.js';
 import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
+import { compileFast } from './fast/planner.js';
 import { compileRegex } from './lib/regex.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
 import { staticTypeOf, type StaticType } from './result-type.js';
@@ -211,7 +213,9 @@ export class Checker {
   tryConstant(expr: Expr, operands: Expr[]): void {
     if (!operands.every(isConstant)) return;
     const budget = new Budget(this.options.limits);
-    const result = withBudget(budget, () => plan(RULE_ENV, expr)());
+    // Evaluated as a rule's expression is, so a constant fails here exactly when it would fail on a request.
+    const compiled = compileFast(expr);
+    const result = withBudget(budget, () => (compiled ? inEvalContext(RULE_ENV, compiled, {}) : plan(RULE_ENV, expr)()));
     const { evaluationBudgetMs, maxSteps } = this.options.limits;
     if (budget.exhausted) this.fail(expr, `on constants alone, this call exceeds the evaluation budget (${evaluationBudgetMs}ms or ${maxSteps} steps)`);
     if (isCelError(result)) this.fail(expr, result.message);

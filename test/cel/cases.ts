@@ -356,6 +356,17 @@ export const CASES: Record<string, Case[]> = {
     { expr: "format.named('nope').hasValue()", value: false },
     { expr: "format.dns1123SubdomainPrefix().validate('web-').orValue([]).size()", value: 0n },
   ],
+  // A repeated key keeps its last value, as cel-go's evalMap does and kube-apiserver 1.34 answers (e2e vap-parity.ts).
+  'map literals with a repeated key': [
+    { expr: "{'a': 1, 'a': 2}", value: { a: 2n } },
+    { expr: "{'a': 1, 'b': 2, 'a': 3}", value: { a: 3n, b: 2n } },
+    { expr: "{object.metadata.name: 'first', 'web': 'last'}['web']", value: 'last' },
+    { expr: "{true: 1, true: 2}.size()", value: 1n },
+    { expr: "{1u: 'a', 1u: 'b'}[1u]", value: 'b' },
+    { expr: "{1u: 'a', 1u: 'b'}.size()", value: 1n },
+    { expr: "{'a': 1, ?'a': optional.none(), 'a': 3}", value: { a: 3n } },
+    { expr: "{'a': 1, 'a': 2, ?'a': optional.none()}", value: {} },
+  ],
   'errors at evaluation': [
     { expr: '1 / (object.spec.replicas - 3)', error: /divide by zero/ },
     { expr: "object.spec.replicas + 'x'", error: /no matching overload/ },

@@ -263,7 +263,6 @@ const EDGES: string[] = [
   '[1, 2, 3].filter(x, x > 1)',
   'object.metadata.labels.map(k, object.metadata.labels[k])',
   'object.metadata.labels.filter(k, k.startsWith("a"))',
-  "{'a': 1, 'a': 2}",
   '{1.5: 1}',
   '{[1]: 2}',
   '{object.spec.missing: 1}',
@@ -309,10 +308,17 @@ const EDGES: string[] = [
   '[1, 2, 3].all(x, [4, 5, 6].all(y, [7, 8].all(z, x + y + z > 0)))',
 ];
 
+/**
+ * Table groups where the compiled form answers as cel-go and kube-apiserver do and the library does
+ * not: @bufbuild/cel refuses a map literal's repeated key ("map key conflict").
+ */
+const LIBRARY_DEPARTS = new Set(['map literals with a repeated key']);
+
 describe('the compiled form answers as the library does', () => {
   test('every expression of the expression tables', () => {
-    const outcomes = Object.values(CASES)
-      .flat()
+    const outcomes = Object.entries(CASES)
+      .filter(([group]) => !LIBRARY_DEPARTS.has(group))
+      .flatMap(([, cases]) => cases)
       .map(({ expr }) => agree(expr));
     assert.equal(outcomes.filter((outcome) => outcome === 'declined').length, 0);
     assert.ok(outcomes.filter((outcome) => outcome === 'compiled').length >= 100);

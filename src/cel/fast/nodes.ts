@@ -325,6 +325,13 @@ export class AppendNode implements Evaluable {
 
 type MapKey = bigint | string | boolean | CelValue;
 
+/** A JavaScript Map tells two uint keys apart by identity where CEL compares their values. */
+function sameUintKey(entries: Map<MapKey, CelValue>, key: MapKey): MapKey {
+  if (!isCelUint(key)) return key;
+  for (const existing of entries.keys()) if (isCelUint(existing) && existing.value === key.value) return existing;
+  return key;
+}
+
 export class MapNode implements Evaluable {
   constructor(
     readonly id: number,
@@ -357,8 +364,9 @@ export class MapNode implements Evaluable {
     if (this.keys.length === 0) return EMPTY_MAP;
     const entries = new Map<MapKey, CelValue>();
     for (let i = 0; i < this.keys.length; i++) {
-      const key = this.keyOrError(this.keys[i]!.eval(frame));
-      if (isCelError(key)) return key;
+      const evaluated = this.keyOrError(this.keys[i]!.eval(frame));
+      if (isCelError(evaluated)) return evaluated;
+      const key = typeof evaluated === 'object' ? sameUintKey(entries, evaluated) : evaluated;
       let value: CelResult | undefined = this.values[i]!.eval(frame);
       if (isCelError(value)) return value;
       if (this.optionals?.[i]) {
@@ -370,8 +378,8 @@ export class MapNode implements Evaluable {
         }
         if (isCelError(value)) return value;
       }
-      if (i > 0 && entries.has(key)) return celError(`map key conflict: ${String(key)}`, this.id);
-      if (typeof key === 'number' && !Number.isInteger(key)) return this.unsupportedKey();
+      // A repeated key keeps its last value, as cel-go's evalMap does and kube-apiserver answers
+      // (e2e vap-parity.ts); @bufbuild/cel's "map key conflict" would fail a rule Kubernetes admits.
       entries.set(key, value);
     }
     return celMap(entries as Map<bigint | string | boolean, CelValue>);

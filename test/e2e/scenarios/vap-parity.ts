@@ -35,6 +35,8 @@ const LONG_SIZES = `${SIZES}.transformList(k, n, n > 3, k + ':' + string(n))`;
 const LETTERS = "?object.metadata.?labels[?'e2e/a'], ?object.metadata.?labels[?'e2e/b']";
 const NICKNAME = "object.metadata.?labels[?'e2e/nickname']";
 const RUN_AS = 'object.spec.containers.map(c, c.?securityContext.?runAsUser)';
+// The optional's orValue types the computed key as a string: a plain index is dyn, which Kubernetes refuses beside 'two'.
+const KEYED = "{object.metadata.?labels[?'e2e/key'].orValue(''): 'first', 'two': 'second'}";
 
 interface Validation {
   expression: string;
@@ -81,6 +83,12 @@ const VALIDATIONS: (string | Validation)[] = [
     detail: "object.spec.containers.first().value().name + '..' + object.spec.containers.last().value().name",
   },
   { expression: `${RUN_AS}.unwrapOpt().all(u, u != 1234)`, detail: `string(optional.unwrap(${RUN_AS}).size())` },
+  // A map literal's repeated key keeps its last value, whether the keys are constants or computed.
+  "{'same': 'first', 'same': 'last'}['same'] == 'last'",
+  {
+    expression: `!has(object.metadata.labels) || !('e2e/key' in object.metadata.labels) || ${KEYED}['two'] == 'never'`,
+    detail: `${KEYED}['two'] + ' of ' + string(${KEYED}.size())`,
+  },
 ];
 
 function validations(): Json[] {
@@ -199,6 +207,8 @@ const VARIANTS: Variant[] = [
   { name: 'reference-missing', pod: { annotations: { 'e2e/ref': 'e2e/nobody' } }, failing: [] },
   { name: 'tail-last', pod: { containers: [{ name: 'head' }, { name: 'tail' }] }, failing: [23], details: { 23: 'head..tail' } },
   { name: 'runs-as-1234', pod: { containers: [{ name: 'app', securityContext: { runAsUser: 1234 } }, { name: 'b' }] }, failing: [24], details: { 24: '1' } },
+  { name: 'key-repeated', pod: { labels: { 'e2e/key': 'two' } }, failing: [26], details: { 26: 'second of 1' } },
+  { name: 'key-distinct', pod: { labels: { 'e2e/key': 'one' } }, failing: [26], details: { 26: 'second of 2' } },
 ];
 
 /** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, at the same place. */
