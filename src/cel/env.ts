@@ -2,6 +2,7 @@ import { celEnv, celFunc, CelScalar, mapType, type CelEnv } from '@bufbuild/cel'
 import { strings } from '@bufbuild/cel/ext';
 import { charge } from './budget.js';
 import { ENTER_FUNCTION, enterFunction } from './context.js';
+import { conversionFunctions } from './lib/conversions.js';
 import { formatFunctions } from './lib/format.js';
 import { ipFunctions, ipToString } from './lib/ip.js';
 import { listFunctions } from './lib/lists.js';
@@ -41,6 +42,7 @@ export const RULE_ENV: CelEnv = celEnv({
   funcs: [
     ...strings,
     ...stringOrderFunctions,
+    ...conversionFunctions,
     ...listFunctions,
     ...listExtensionFunctions,
     ...mapInsertFunctions,

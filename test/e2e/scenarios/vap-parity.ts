@@ -37,6 +37,9 @@ const NICKNAME = "object.metadata.?labels[?'e2e/nickname']";
 const RUN_AS = 'object.spec.containers.map(c, c.?securityContext.?runAsUser)';
 // The optional's orValue types the computed key as a string: a plain index is dyn, which Kubernetes refuses beside 'two'.
 const KEYED = "{object.metadata.?labels[?'e2e/key'].orValue(''): 'first', 'two': 'second'}";
+const ANNOTATION = 'object.metadata.annotations';
+/** Fails only for a Pod with this annotation. */
+const annotated = (key: string) => `!('${key}' in object.metadata.?annotations.orValue({}))`;
 
 interface Validation {
   expression: string;
@@ -89,6 +92,12 @@ const VALIDATIONS: (string | Validation)[] = [
     expression: `!has(object.metadata.labels) || !('e2e/key' in object.metadata.labels) || ${KEYED}['two'] == 'never'`,
     detail: `${KEYED}['two'] + ' of ' + string(${KEYED}.size())`,
   },
+  // Conversions as cel-go makes them: Go's number syntax and %g, nanosecond durations, RFC 3339 without
+  // trailing zeros. A conversion that fails fails the messageExpression, and both sides fall back to the message.
+  { expression: annotated('e2e/number'), detail: `string(double(${ANNOTATION}['e2e/number']))` },
+  { expression: annotated('e2e/count'), detail: `string(int(${ANNOTATION}['e2e/count']) + 1)` },
+  { expression: annotated('e2e/wait'), detail: `string(int(duration(${ANNOTATION}['e2e/wait']))) + ' ' + string(duration(${ANNOTATION}['e2e/wait']))` },
+  { expression: annotated('e2e/at'), detail: `string(timestamp(${ANNOTATION}['e2e/at'])) + ' ' + string(timestamp(int(timestamp(${ANNOTATION}['e2e/at']))))` },
 ];
 
 function validations(): Json[] {
@@ -209,6 +218,14 @@ const VARIANTS: Variant[] = [
   { name: 'runs-as-1234', pod: { containers: [{ name: 'app', securityContext: { runAsUser: 1234 } }, { name: 'b' }] }, failing: [24], details: { 24: '1' } },
   { name: 'key-repeated', pod: { labels: { 'e2e/key': 'two' } }, failing: [26], details: { 26: 'second of 1' } },
   { name: 'key-distinct', pod: { labels: { 'e2e/key': 'one' } }, failing: [26], details: { 26: 'second of 2' } },
+  { name: 'number-million', pod: { annotations: { 'e2e/number': '1000000' } }, failing: [27], details: { 27: '1e+06' } },
+  { name: 'number-hex', pod: { annotations: { 'e2e/number': '0x1p-2' } }, failing: [27], details: { 27: '0.25' } },
+  { name: 'number-infinite', pod: { annotations: { 'e2e/number': '-Infinity' } }, failing: [27], details: { 27: '-Inf' } },
+  { name: 'number-spaced', pod: { annotations: { 'e2e/number': ' 1' } }, failing: [27] },
+  { name: 'count-signed', pod: { annotations: { 'e2e/count': '+12' } }, failing: [28], details: { 28: '13' } },
+  { name: 'count-hex', pod: { annotations: { 'e2e/count': '0x10' } }, failing: [28] },
+  { name: 'wait', pod: { annotations: { 'e2e/wait': '1.5s' } }, failing: [29], details: { 29: '1500000000 1.5s' } },
+  { name: 'at', pod: { annotations: { 'e2e/at': '2020-01-01T00:00:00.500Z' } }, failing: [30], details: { 30: '2020-01-01T00:00:00.5Z 2020-01-01T00:00:00Z' } },
 ];
 
 /** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, at the same place. */
