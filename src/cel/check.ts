@@ -85,8 +85,11 @@ export class Checker {
   }
 
   at(id: bigint): string {
-    const offset = this.parsed.sourceInfo?.positions[String(id)];
+    let offset = this.parsed.sourceInfo?.positions[String(id)];
     if (offset === undefined) return '';
+    // The parser puts an operator after a number literal at the space before it (`1 + 2u`: column 2);
+    // cel-go, and every other operator here, at the operator itself.
+    while (offset < this.source.length && /\s/.test(this.source[offset]!)) offset++;
     const { line, column } = lineColumn(this.source, offset);
     return `line ${line}, column ${column}: `;
   }
@@ -165,11 +168,12 @@ export class Checker {
    */
   checkHomogeneous(elements: readonly Expr[]): void {
     let first: StaticType | undefined;
+    let firstElement: Expr | undefined;
     for (const element of elements) {
       const type = staticTypeOf(element);
       if (type === 'dyn') continue;
-      if (first === undefined) first = type;
-      else if (type !== first) this.fail(element, `expected type '${celTypeName(first)}' but found '${celTypeName(type)}'`);
+      if (first === undefined) [first, firstElement] = [type, element];
+      else if (type !== first) this.fail(element, `expected type '${celTypeName(first, firstElement)}' but found '${celTypeName(type, element)}'`);
     }
   }
 
@@ -222,9 +226,32 @@ export class Checker {
   }
 }
 
-/** A type as cel-go's messages name it. */
-function celTypeName(type: StaticType): string {
-  return type === 'null_type' ? 'null' : type;
+const CEL_GO_NAMES: Readonly<Record<string, string>> = { null_type: 'null', 'google.protobuf.Timestamp': 'timestamp', 'google.protobuf.Duration': 'duration' };
+
+/**
+ * A type as cel-go's messages name it, with its parameters where the expression shows them: a literal's
+ * elements (`list(int)`, `map(string, list(int))`, `list(dyn)` when empty or mixed) and a type value
+ * (`type(int)`). Elsewhere the parameters are not known here, and only the kind is named.
+ */
+function celTypeName(type: StaticType, expr?: Expr): string {
+  const kind = expr?.exprKind;
+  if (kind?.case === 'listExpr') return `list(${commonTypeName(kind.value.elements.filter((_, i) => !kind.value.optionalIndices.includes(i)))})`;
+  if (kind?.case === 'structExpr' && kind.value.messageName === '') {
+    const entries = kind.value.entries.filter((entry) => !entry.optionalEntry);
+    const keys = entries.flatMap((entry) => (entry.keyKind.case === 'mapKey' ? [entry.keyKind.value] : []));
+    return `map(${commonTypeName(keys)}, ${commonTypeName(entries.flatMap((entry) => (entry.value ? [entry.value] : [])))})`;
+  }
+  if (type === 'type' && kind?.case === 'callExpr' && kind.value.function === 'type' && kind.value.args.length === 1) {
+    return `type(${celTypeName(staticTypeOf(kind.value.args[0]), kind.value.args[0])})`;
+  }
+  if (type === 'type' && kind?.case === 'identExpr' && TYPE_NAMES.includes(kind.value.name)) return `type(${celTypeName(kind.value.name)})`;
+  return CEL_GO_NAMES[type] ?? type;
+}
+
+/** The one type of these expressions, named as cel-go does, or dyn when there are none or they differ. */
+function commonTypeName(exprs: readonly Expr[]): string {
+  const names = new Set(exprs.map((expr) => celTypeName(staticTypeOf(expr), expr)));
+  return names.size === 1 ? [...names][0]! : 'dyn';
 }
 
 /** Literals, and lists, maps and calls made only of literals (no variables, so no loops either). */

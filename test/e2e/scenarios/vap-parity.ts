@@ -236,6 +236,13 @@ const REFUSED_AT_LOAD: string[] = [
   '[1, 2].all(i, i, true)',
   '[1].exists(i.j, v, true)',
   'optional.of(1).optMap(x.y, 1) == optional.none()',
+  // Types named with their parameters, and an operator's position after a number literal.
+  '[1, [[1]]].size() == 2',
+  "[1, {'a': [1]}].size() == 2",
+  '[1, {}].size() == 2',
+  "[duration('1s'), 1].size() == 2",
+  '[1, 2.0 * 3.0].size() == 2',
+  '[1, 1 + 2u].size() == 2',
 ];
 
 /** `line, column: problem` of the first compile error in kubectl's output, from either side's wording. */
