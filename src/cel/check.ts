@@ -244,7 +244,6 @@ function celTypeName(type: StaticType, expr?: Expr): string {
   if (type === 'type' && kind?.case === 'callExpr' && kind.value.function === 'type' && kind.value.args.length === 1) {
     return `type(${celTypeName(staticTypeOf(kind.value.args[0]), kind.value.args[0])})`;
   }
-  if (type === 'type' && kind?.case === 'identExpr' && TYPE_NAMES.includes(kind.value.name)) return `type(${celTypeName(kind.value.name)})`;
   return CEL_GO_NAMES[type] ?? type;
 }
 

@@ -107,7 +107,7 @@ function shortestDigits(value: number): [string, number] {
  * Go's fmt %g, as cel-go writes a double: shortest digits, in exponent form when the exponent is below
  * -4 or at least 6 (`1e+06`, `1e-05`, `1.23456789e+08`), `+Inf`, `-Inf`, `NaN`, and `-0`.
  */
-export function formatDouble(value: number): string {
+function formatDouble(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
@@ -159,7 +159,7 @@ function intToTimestamp(seconds: bigint): SecondsAndNanos {
   return { $typeName: 'google.protobuf.Timestamp', seconds, nanos: 0 } as SecondsAndNanos;
 }
 
-/** The library's parsing, with cel-go's message when it fails (the library's names its JSON decoder). */
+/** The library's parsing, with cel-go's message when it fails (the library's own message names its JSON decoder). */
 function withCelGoError(name: 'timestamp' | 'duration', type: string): CelFunc {
   const func = standard(`${name}(string)`);
   return celFunc(name, [STRING], name === 'timestamp' ? TIMESTAMP : DURATION, (text) => {
