@@ -130,8 +130,8 @@ export class Checker {
     }
     // After the operands, so the innermost failing call is the one reported.
     if (kind.case === 'callExpr') {
-      this.tryConstant(expr, operands.map(({ child }) => child));
       this.tryPattern(expr, kind.value.target ? kind.value.args[0] : kind.value.function === 'matches' ? kind.value.args[1] : undefined);
+      this.tryConstant(expr, operands.map(({ child }) => child));
     }
   }
 
@@ -206,7 +206,11 @@ export class Checker {
     try {
       compileRegex(constant.value);
     } catch (error) {
-      this.fail(expr, error instanceof Error ? error.message : String(error));
+      const reason = error instanceof Error ? error.message : String(error);
+      // cel-go's ValidateRegexLiterals words a method call's bad pattern so, at the pattern; Kubernetes
+      // refuses the other forms when it plans the program, without a place.
+      if (expr.exprKind.value.function === 'matches' && expr.exprKind.value.target && pattern) this.fail(pattern, `invalid matches argument: ${reason}`);
+      this.fail(expr, reason);
     }
   }
 
@@ -222,7 +226,12 @@ export class Checker {
     const result = withBudget(budget, () => (compiled ? inEvalContext(RULE_ENV, compiled, {}) : plan(RULE_ENV, expr)()));
     const { evaluationBudgetMs, maxSteps } = this.options.limits;
     if (budget.exhausted) this.fail(expr, `on constants alone, this call exceeds the evaluation budget (${evaluationBudgetMs}ms or ${maxSteps} steps)`);
-    if (isCelError(result)) this.fail(expr, result.message);
+    if (!isCelError(result)) return;
+    const literal = validatedLiteral(expr);
+    // Kubernetes' literal validators (cel-go's ValidateDurationLiterals and ValidateTimestampLiterals)
+    // refuse these with their own words, at the argument.
+    if (literal) this.fail(literal.argument, `invalid ${literal.function} argument`);
+    this.fail(expr, result.message);
   }
 }
 
@@ -251,6 +260,14 @@ function celTypeName(type: StaticType, expr?: Expr): string {
 function commonTypeName(exprs: readonly Expr[]): string {
   const names = new Set(exprs.map((expr) => celTypeName(staticTypeOf(expr), expr)));
   return names.size === 1 ? [...names][0]! : 'dyn';
+}
+
+/** `duration('…')` and `timestamp(…)` of one literal: the calls whose argument cel-go's literal validators check. */
+function validatedLiteral(expr: Expr): { function: string; argument: Expr } | undefined {
+  if (expr.exprKind.case !== 'callExpr') return undefined;
+  const { function: name, target, args } = expr.exprKind.value;
+  if ((name !== 'duration' && name !== 'timestamp') || target || args.length !== 1) return undefined;
+  return args[0]!.exprKind.case === 'constExpr' ? { function: name, argument: args[0]! } : undefined;
 }
 
 /** Literals, and lists, maps and calls made only of literals (no variables, so no loops either). */

@@ -3,6 +3,8 @@ import { strings } from '@bufbuild/cel/ext';
 import { charge } from './budget.js';
 import { ENTER_FUNCTION, enterFunction } from './context.js';
 import { conversionFunctions } from './lib/conversions.js';
+import { stringFormatFunctions } from './lib/string-format.js';
+import { durationFunctions } from './lib/durations.js';
 import { formatFunctions } from './lib/format.js';
 import { ipFunctions, ipToString } from './lib/ip.js';
 import { listFunctions } from './lib/lists.js';
@@ -43,6 +45,8 @@ export const RULE_ENV: CelEnv = celEnv({
     ...strings,
     ...stringOrderFunctions,
     ...conversionFunctions,
+    ...stringFormatFunctions,
+    ...durationFunctions,
     ...listFunctions,
     ...listExtensionFunctions,
     ...mapInsertFunctions,

@@ -218,11 +218,42 @@ export class CallNode implements Evaluable {
       if (isCelError(value)) return value;
       values.push(value);
     }
+    return this.apply(target, values);
+  }
+
+  /** The call on values already evaluated. */
+  apply(target: CelValue | undefined, values: CelValue[]): CelResult {
+    if (this.func === undefined) return celError(`unbound function: ${this.name}`, this.id);
     const result = this.dispatch(this.func, target, values);
     if (result !== undefined) return result;
     const receiver = target !== undefined ? `${String(celType(target))}.` : '';
     const types = values.map((value) => celType(value).name).join(', ');
     return celError(`found no matching overload for '${this.name}' applied to '${receiver}(${types})'`, this.id);
+  }
+}
+
+/**
+ * `a.or(b)` and `a.orValue(b)` evaluate `b` only when `a` is none, as cel-go's interpreter does
+ * (decorateOptionalOr): kube-apiserver answers `optional.of(1).orValue(1/0)` with 1. A receiver that is
+ * no optional is left to the call, which says so.
+ */
+export class OptionalOrNode implements Evaluable {
+  constructor(
+    readonly id: number,
+    private readonly target: Evaluable,
+    private readonly fallback: Evaluable,
+    private readonly unwrap: boolean,
+    private readonly call: CallNode,
+  ) {}
+
+  eval(frame: Frame): CelResult {
+    const target = this.target.eval(frame);
+    if (isCelError(target)) return target;
+    const content = optionalContent(target);
+    if (content !== NOT_OPTIONAL && content !== undefined) return this.unwrap ? content : target;
+    const fallback = this.fallback.eval(frame);
+    if (isCelError(fallback)) return fallback;
+    return this.call.apply(target, [fallback]);
   }
 }
 

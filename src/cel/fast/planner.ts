@@ -26,6 +26,7 @@ import {
   ListNode,
   MapNode,
   NotStrictlyFalseNode,
+  OptionalOrNode,
   OrNode,
   QuantifierNode,
   TickNode,
@@ -169,9 +170,10 @@ class Planner {
       default: {
         if (call.function === TICK_FUNCTION && TICK_ALONE && !call.target && args.length === 1) return new TickNode(id, args[0]!);
         const func = RULE_ENV.funcs.find(call.function);
-        return call.target
-          ? new CallNode(id, call.function, args[0], func, args.slice(1))
-          : new CallNode(id, call.function, undefined, func, args);
+        if (!call.target) return new CallNode(id, call.function, undefined, func, args);
+        const node = new CallNode(id, call.function, args[0], func, args.slice(1));
+        const shortCircuits = (call.function === 'or' || call.function === 'orValue') && args.length === 2;
+        return shortCircuits ? new OptionalOrNode(id, args[0]!, args[1]!, call.function === 'orValue', node) : node;
       }
     }
   }

@@ -13,14 +13,14 @@ function standard(signature: string): CelFunc {
 
 // The library does not export its timestamp and duration types; its own conversions declare them.
 const TIMESTAMP = standard('timestamp(string)').result;
-const DURATION = standard('duration(string)').result;
+export const DURATION = standard('duration(string)').result;
 
 /** A timestamp's or a duration's message, as the library's values hold it. */
 interface SecondsAndNanos {
   seconds: bigint;
   nanos: number;
 }
-interface MessageValue {
+export interface MessageValue {
   message: SecondsAndNanos;
 }
 
@@ -107,7 +107,7 @@ function shortestDigits(value: number): [string, number] {
  * Go's fmt %g, as cel-go writes a double: shortest digits, in exponent form when the exponent is below
  * -4 or at least 6 (`1e+06`, `1e-05`, `1.23456789e+08`), `+Inf`, `-Inf`, `NaN`, and `-0`.
  */
-function formatDouble(value: number): string {
+export function formatDouble(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
@@ -129,7 +129,7 @@ function plainDecimal(digits: string, exponent: number): string {
 }
 
 /** cel-go: strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s", so `1.5s`, `0.000001s`, `-5400s`. */
-function formatDuration(duration: MessageValue): string {
+export function formatDuration(duration: MessageValue): string {
   const { seconds, nanos } = duration.message;
   // Go's Duration.Seconds(): whole seconds plus the nanoseconds over 1e9, in float64.
   const total = Number(seconds) + nanos / 1e9;
@@ -139,7 +139,7 @@ function formatDuration(duration: MessageValue): string {
 }
 
 /** cel-go: time.RFC3339Nano in UTC, the fraction without trailing zeros and left out when zero. */
-function formatTimestamp(timestamp: MessageValue): string {
+export function formatTimestamp(timestamp: MessageValue): string {
   const { seconds, nanos } = timestamp.message;
   const iso = new Date(Number(seconds) * 1000).toISOString();
   const fraction = nanos === 0 ? '' : `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;

@@ -91,8 +91,9 @@ function combine(self: CelValue, other: CelValue, name: string, sign: bigint): C
 export const quantityFunctions = [
   celFunc('quantity', [STRING], DYN, (text) => quantityValue(parseQuantity(text))),
   celFunc('isQuantity', [STRING], BOOL, accepts(parseQuantity)),
-  celMethod('sign', DYN, [], INT, function () {
-    const { num } = quantityOf(this, 'sign');
+  // A function, not a method, in Kubernetes: `sign(quantity('1'))`; `quantity('1').sign()` does not compile there.
+  celFunc('sign', [DYN], INT, (value) => {
+    const { num } = quantityOf(value, 'sign');
     return num === 0n ? 0n : num > 0n ? 1n : -1n;
   }),
   celMethod('isInteger', DYN, [], BOOL, function () {
@@ -112,10 +113,6 @@ export const quantityFunctions = [
   }),
   celMethod('sub', DYN, [DYN], DYN, function (other) {
     return combine(this, other, 'sub', -1n);
-  }),
-  celMethod('mul', DYN, [INT], DYN, function (factor) {
-    const q = quantityOf(this, 'mul');
-    return quantityValue(normalise(q.num * factor, q.scale));
   }),
   // compareTo, isGreaterThan and isLessThan are shared with Semver: ordering.ts.
 ];
