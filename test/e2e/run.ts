@@ -11,6 +11,7 @@ import { after, before, describe } from 'node:test';
 import { setupEnv, type E2E } from './harness/env.js';
 import { auditScenarios } from './scenarios/audit.js';
 import { calicoScenarios } from './scenarios/calico.js';
+import { celRandomParityScenarios } from './scenarios/cel-random-parity.js';
 import { customRuleScenarios } from './scenarios/custom-rules.js';
 import { failModeScenarios } from './scenarios/fail-modes.js';
 import { identityLabelScenarios } from './scenarios/identity-labels.js';
@@ -66,6 +67,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   warnModeScenarios(env);
   customRuleScenarios(env);
   vapParityScenarios(env);
+  celRandomParityScenarios(env);
   namespaceScenarios(env);
   serviceScenarios(env);
   auditScenarios(env);

@@ -1,0 +1,140 @@
+/**
+ * Random CEL against kube-apiserver: fixed seeds give the same few hundred expressions on every run
+ * (harness/cel-expressions.ts), each installed as the messageExpression of an always-failing validation
+ * in a ValidatingAdmissionPolicy (Warn) and in a ZeroTrustRule (warn). One dry-run Pod then shows both
+ * sides' messages in kubectl's warnings, and every expression both sides accept must give the same text,
+ * or fail on both (each side falls back to the static message). Expressions one side refuses at creation
+ * are counted, not compared: kube-apiserver type-checks against the Pod's schema where ztgate cannot, and
+ * ztgate refuses constant calls that always fail where kube-apiserver accepts some (docs/rules.md).
+ * This is how the format, getMilliseconds, orValue and sign differences were found.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { compileRuleObjects } from '../../../src/cel/config.js';
+import { randomExpressions } from '../harness/cel-expressions.js';
+import type { E2E } from '../harness/env.js';
+import { warningLines } from '../harness/expect.js';
+import { pod, type Json } from '../harness/objects.js';
+
+const NAME = 'e2e-cel-random';
+const SEEDS = [101, 102, 103, 104, 105, 106, 107, 108];
+/** Few enough that kubectl shows every warning of both sides (the API server cuts them beyond ~38). */
+const PER_SEED = 18;
+/** Both sides learn of a new policy by a watch. */
+const PICKUP_MS = 30_000;
+const FALLBACK = '(the static message)';
+
+/** Validation `i` of batch `b` fails with `case <b*100+i>` and its expression's value. */
+function validations(batch: number, expressions: ReadonlyMap<number, string>): Json[] {
+  return [...expressions].map(([i, expression]) => ({
+    expression: 'false',
+    message: `case ${batch * 100 + i}`,
+    messageExpression: `'case ${batch * 100 + i}: ' + ${expression}`,
+  }));
+}
+
+const policy = (batch: number, expressions: ReadonlyMap<number, string>): Json => ({
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicy',
+  metadata: { name: NAME },
+  spec: {
+    failurePolicy: 'Fail',
+    matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+    validations: validations(batch, expressions),
+  },
+});
+
+const binding = (namespace: string): Json => ({
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingAdmissionPolicyBinding',
+  metadata: { name: NAME },
+  spec: { policyName: NAME, validationActions: ['Warn'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } },
+});
+
+const rule = (namespace: string, batch: number, expressions: ReadonlyMap<number, string>): Json => ({
+  apiVersion: 'ztgate.io/v1alpha1',
+  kind: 'ZeroTrustRule',
+  metadata: { name: NAME },
+  spec: { mode: 'warn', match: { kinds: ['Pod'], namespaces: [namespace] }, validations: validations(batch, expressions) },
+});
+
+/** The indexes kube-apiserver refuses in a new policy, from `spec.validations[i].messageExpression: ...`. */
+function refusedByApiServer(stderr: string): Set<number> {
+  return new Set([...stderr.matchAll(/spec\.validations\[(\d+)\]\.messageExpression: /g)].map((m) => Number(m[1])));
+}
+
+/** Each side's message per case number, from kubectl's warnings. */
+function messages(stderr: string[]): { apiServer: Map<number, string>; ztgate: Map<number, string> } {
+  const apiServer = new Map<number, string>();
+  const ztgate = new Map<number, string>();
+  for (const line of stderr) {
+    const fromApiServer = /^Warning: Validation failed for ValidatingAdmissionPolicy '[^']+' with binding '[^']+': case (\d+)(?::(?: (.*))?)?$/.exec(line);
+    // kubectl trims a message's trailing space: `case 5:` is an empty value, `case 5` the static message.
+    if (fromApiServer) apiServer.set(Number(fromApiServer[1]), fromApiServer[2] ?? (fromApiServer[0].endsWith(':') ? '' : FALLBACK));
+    const fromZtgate = new RegExp(`^Warning: ZT-RULE ${NAME}: case (\\d+)(?::(?: (.*))?)?$`).exec(line);
+    if (fromZtgate) ztgate.set(Number(fromZtgate[1]), fromZtgate[2] ?? (fromZtgate[0].endsWith(':') ? '' : FALLBACK));
+  }
+  return { apiServer, ztgate };
+}
+
+export function celRandomParityScenarios(env: () => E2E): void {
+  describe('random CEL against kube-apiserver', () => {
+    test('random expressions both sides accept give the same message on both', async () => {
+      const e = env();
+      const ns = await e.namespace('cel-random', { serviceAccounts: ['web'] });
+      await e.kubectl(['apply', '-f', '-'], { input: binding(ns) });
+      const differences: string[] = [];
+      const counts = { expressions: 0, compared: 0, values: 0, refusedByApiServer: 0, refusedByZtgate: 0 };
+      try {
+        for (const [batch, seed] of SEEDS.entries()) {
+          const all = new Map(randomExpressions(seed, PER_SEED).map((expression, i) => [i, expression]));
+          counts.expressions += all.size;
+          const created = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { input: policy(batch, all) });
+          const apiServerRefuses = created.code === 0 ? new Set<number>() : refusedByApiServer(created.stderr);
+          assert.ok(created.code === 0 || apiServerRefuses.size > 0, `kube-apiserver's refusal names the validations: ${created.stderr}`);
+          // Which the rules loader refuses: the same code ztgate's webhook runs (ZT-RULE-001), asked directly.
+          const ztgateRefuses = new Set([...all.keys()].filter((i) => compileRuleObjects([rule(ns, batch, new Map([[i, all.get(i)!]]))], 'ZeroTrustRule').loadErrors.length > 0));
+          counts.refusedByApiServer += apiServerRefuses.size;
+          counts.refusedByZtgate += ztgateRefuses.size;
+          const kept = new Map([...all].filter(([i]) => !apiServerRefuses.has(i) && !ztgateRefuses.has(i)));
+          if (kept.size === 0) continue;
+          const cases = [...kept.keys()].map((i) => batch * 100 + i);
+          for (const object of [policy(batch, kept), rule(ns, batch, kept)]) {
+            const applied = await e.kubectl(['apply', '-f', '-'], { input: object });
+            assert.equal(applied.code, 0, `applying ${String(object['kind'])} of seed ${seed}: ${applied.stderr}`);
+          }
+          const probe = pod('cel-random', ns, { serviceAccountName: 'web', labels: { app: 'web' }, annotations: { note: 'x' } });
+          const seen = await pollUntilSeen(e, probe, cases);
+          for (const [i, expression] of kept) {
+            const apiServer = seen.apiServer.get(batch * 100 + i);
+            const ztgate = seen.ztgate.get(batch * 100 + i);
+            counts.compared++;
+            if (apiServer !== FALLBACK) counts.values++;
+            if (apiServer !== ztgate) differences.push(`seed ${seed} #${i}: ${expression}\n  kube-apiserver: ${apiServer}\n  ztgate:         ${ztgate}`);
+          }
+        }
+      } finally {
+        await e.kubectl(['delete', '--ignore-not-found', 'zerotrustrule', NAME]);
+        await e.kubectl(['delete', '--ignore-not-found', 'validatingadmissionpolicybinding,validatingadmissionpolicy', NAME]);
+      }
+      process.stderr.write(`# e2e random CEL: ${JSON.stringify(counts)}\n`);
+      assert.deepEqual(differences, [], `${differences.length} of ${counts.compared} expressions differ (${JSON.stringify(counts)})`);
+      // Most generated expressions must reach the comparison, and many must give a value, or this proves little.
+      assert.ok(counts.compared >= counts.expressions / 3 && counts.values >= counts.compared / 4, JSON.stringify(counts));
+    });
+  });
+}
+
+/** Dry-runs the Pod until both sides report every case of this batch (a policy's pickup takes a watch event). */
+async function pollUntilSeen(e: E2E, probe: Json, cases: number[]): Promise<ReturnType<typeof messages>> {
+  const deadline = Date.now() + PICKUP_MS;
+  for (;;) {
+    const r = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { as: 'bob', input: probe });
+    const seen = messages(warningLines(r));
+    if (cases.every((c) => seen.apiServer.has(c) && seen.ztgate.has(c))) return seen;
+    if (Date.now() > deadline) {
+      assert.fail(`within ${PICKUP_MS} ms, both sides report cases ${cases.join(', ')}: kube-apiserver ${seen.apiServer.size}, ztgate ${seen.ztgate.size}; ${r.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
