@@ -135,3 +135,32 @@ export function tokenVolumeOf(pod: Json): string | undefined {
   const name = volumes.map((v) => String(v['name'])).find((n) => n.startsWith('kube-api-access-'));
   return name;
 }
+
+/** A ValidatingAdmissionPolicy over Pod creation with these validations, failing closed. */
+export function podPolicy(name: string, validations: Json[]): Json {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicy',
+    metadata: { name },
+    spec: {
+      failurePolicy: 'Fail',
+      matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
+      validations,
+    },
+  };
+}
+
+/** The policy's binding to one namespace, only warning: the request then also reaches ztgate. */
+export function warnBinding(name: string, namespace: string): Json {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name },
+    spec: { policyName: name, validationActions: ['Warn'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } },
+  };
+}
+
+/** A ZeroTrustRule in warn mode over the Pods of one namespace with these validations. */
+export function warnRule(name: string, namespace: string, validations: Json[]): Json {
+  return { apiVersion: 'ztgate.io/v1alpha1', kind: 'ZeroTrustRule', metadata: { name }, spec: { mode: 'warn', match: { kinds: ['Pod'], namespaces: [namespace] }, validations } };
+}

@@ -14,7 +14,7 @@ import { compileRuleObjects } from '../../../src/cel/config.js';
 import { randomExpressions } from '../harness/cel-expressions.js';
 import type { E2E } from '../harness/env.js';
 import { warningLines } from '../harness/expect.js';
-import { pod, type Json } from '../harness/objects.js';
+import { pod, podPolicy, warnBinding, warnRule, type Json } from '../harness/objects.js';
 
 const NAME = 'e2e-cel-random';
 const SEEDS = [101, 102, 103, 104, 105, 106, 107, 108];
@@ -33,30 +33,8 @@ function validations(batch: number, expressions: ReadonlyMap<number, string>): J
   }));
 }
 
-const policy = (batch: number, expressions: ReadonlyMap<number, string>): Json => ({
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingAdmissionPolicy',
-  metadata: { name: NAME },
-  spec: {
-    failurePolicy: 'Fail',
-    matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
-    validations: validations(batch, expressions),
-  },
-});
-
-const binding = (namespace: string): Json => ({
-  apiVersion: 'admissionregistration.k8s.io/v1',
-  kind: 'ValidatingAdmissionPolicyBinding',
-  metadata: { name: NAME },
-  spec: { policyName: NAME, validationActions: ['Warn'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } },
-});
-
-const rule = (namespace: string, batch: number, expressions: ReadonlyMap<number, string>): Json => ({
-  apiVersion: 'ztgate.io/v1alpha1',
-  kind: 'ZeroTrustRule',
-  metadata: { name: NAME },
-  spec: { mode: 'warn', match: { kinds: ['Pod'], namespaces: [namespace] }, validations: validations(batch, expressions) },
-});
+const policy = (batch: number, expressions: ReadonlyMap<number, string>): Json => podPolicy(NAME, validations(batch, expressions));
+const rule = (namespace: string, batch: number, expressions: ReadonlyMap<number, string>): Json => warnRule(NAME, namespace, validations(batch, expressions));
 
 /** The indexes kube-apiserver refuses in a new policy, from `spec.validations[i].messageExpression: ...`. */
 function refusedByApiServer(stderr: string): Set<number> {
@@ -82,7 +60,7 @@ export function celRandomParityScenarios(env: () => E2E): void {
     test('random expressions both sides accept give the same message on both', async () => {
       const e = env();
       const ns = await e.namespace('cel-random', { serviceAccounts: ['web'] });
-      await e.kubectl(['apply', '-f', '-'], { input: binding(ns) });
+      await e.kubectl(['apply', '-f', '-'], { input: warnBinding(NAME, ns) });
       const differences: string[] = [];
       const counts = { expressions: 0, compared: 0, values: 0, refusedByApiServer: 0, refusedByZtgate: 0 };
       try {

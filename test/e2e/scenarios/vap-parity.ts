@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { E2E } from '../harness/env.js';
 import { assertAdmitted, warningLines } from '../harness/expect.js';
-import { pod, type Json, type PodOptions } from '../harness/objects.js';
+import { pod, podPolicy, warnBinding, warnRule, type Json, type PodOptions } from '../harness/objects.js';
 import { pollUntil } from '../harness/processes.js';
 
 const NAME = 'e2e-vap-parity';
@@ -115,34 +115,7 @@ function validations(): Json[] {
 }
 
 function policy(namespace: string): Json[] {
-  return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: NAME },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
-        validations: validations(),
-      },
-    },
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: NAME },
-      spec: {
-        policyName: NAME,
-        validationActions: ['Warn'],
-        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } },
-      },
-    },
-    {
-      apiVersion: 'ztgate.io/v1alpha1',
-      kind: 'ZeroTrustRule',
-      metadata: { name: NAME },
-      spec: { mode: 'warn', match: { kinds: ['Pod'], namespaces: [namespace] }, validations: validations() },
-    },
-  ];
+  return [podPolicy(NAME, validations()), warnBinding(NAME, namespace), warnRule(NAME, namespace, validations())];
 }
 
 interface Verdicts {
@@ -274,8 +247,8 @@ export function vapParityScenarios(env: () => E2E): void {
       const e = env();
       for (const expression of REFUSED_AT_LOAD) {
         const validations = [{ expression, message: 'refused' }];
-        const vap = { ...policy('unused')[0]!, metadata: { name: `${NAME}-refused` }, spec: { ...(policy('unused')[0]!['spec'] as Json), validations } };
-        const rule = { ...policy('unused')[2]!, metadata: { name: `${NAME}-refused` }, spec: { mode: 'warn', match: { kinds: ['Pod'] }, validations } };
+        const vap = podPolicy(`${NAME}-refused`, validations);
+        const rule = { ...warnRule(`${NAME}-refused`, 'unused', validations), spec: { mode: 'warn', match: { kinds: ['Pod'] }, validations } };
         const apiServer = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { input: vap });
         const ztgate = await e.kubectl(['create', '--dry-run=server', '-f', '-'], { input: rule });
         assert.notEqual(apiServer.code, 0, `kube-apiserver refuses ${expression}; ${apiServer.stdout}`);
