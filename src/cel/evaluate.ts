@@ -68,7 +68,10 @@ class RuleRun {
       for (const { key, valueExpression } of this.rule.auditAnnotations) {
         const result = this.run(valueExpression);
         if (typeof result === 'string') {
-          this.out.auditAnnotations[auditAnnotationKey(this.rule.name, key)] = shorten(result, MAX_ANNOTATION_VALUE);
+          // As Kubernetes does: trimmed, and left out when nothing is left, which is how an expression
+          // that must type as a string (`cond ? 'x' : ''`) leaves its annotation out.
+          const value = result.trim();
+          if (value !== '') this.out.auditAnnotations[auditAnnotationKey(this.rule.name, key)] = shorten(value, MAX_ANNOTATION_VALUE);
         } else if (result !== null) {
           this.fail(this.errorText(`auditAnnotations "${key}"`, valueExpression, result, 'string or null'));
         }

@@ -200,6 +200,12 @@ describe('audit annotations', () => {
 
   test('a string becomes <rule>.<key>', () => assert.deepEqual(annotations("'replicas=' + string(object.spec.replicas)").auditAnnotations, { 'a.note': 'replicas=3' }));
   test('null adds nothing', () => assert.deepEqual(annotations('null'), { violations: [], auditAnnotations: {} }));
+  // Kubernetes trims the value and leaves out an empty one: a conditional annotation must type as a string.
+  test('an empty or blank string adds nothing', () => {
+    assert.deepEqual(annotations("object.spec.replicas > 5 ? 'big' : ''"), { violations: [], auditAnnotations: {} });
+    assert.deepEqual(annotations("'  '"), { violations: [], auditAnnotations: {} });
+  });
+  test('a value is trimmed', () => assert.deepEqual(annotations("' replicas=' + string(object.spec.replicas) + '\\n'").auditAnnotations, { 'a.note': 'replicas=3' }));
   test('anything else is a failure', () => {
     assert.deepEqual(annotations('object.spec.replicas').violations.map((v) => v.message), ['ZT-RULE a: auditAnnotations "note" returned int, expected string or null']);
   });
