@@ -6,10 +6,12 @@ import type { CompiledRule, NamedExpression } from './model.js';
 import { toCelValue } from './values.js';
 import { SHARED_PATHS } from './fast/access.js';
 
-/** The admission request as Kubernetes shows it to CEL: absent strings are empty, never missing. */
+/**
+ * The admission request as Kubernetes shows it to CEL (its kubernetes.AdmissionRequest type, which has no
+ * `uid`): absent strings are empty, never missing.
+ */
 export function requestValue(request: AdmissionRequest): Record<string, unknown> {
   return {
-    uid: request.uid,
     kind: request.kind,
     resource: request.resource,
     subResource: request.subResource ?? '',

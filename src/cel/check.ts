@@ -1,45 +1,29 @@
 import { isCelError, plan } from '@bufbuild/cel';
-import { children, lineColumn, qualifiedName, type Expr, type ParsedExpr } from './ast.js';
+import { children, lineColumn, qualifiedName, type CallNode, type ComprehensionNode, type Expr, type ParsedExpr } from './ast.js';
 import { Budget, withBudget, type RuleLimits } from './budget.js';
 import { inEvalContext } from './context.js';
 import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
 import { compileFast } from './fast/planner.js';
 import { compileRegex } from './lib/regex.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
-import { staticTypeOf, type StaticType } from './result-type.js';
+import { BOOL, DYN, INT, STRING, isAssignable, listOf, mapOf, primitive, resolve, type Type } from './types.js';
+import { callType as typeOfCall, elementType, isRefusal, rangeTypes, selectType as typeOfField, TYPE_VALUES } from './typing.js';
+import { ROOT_VARIABLE_TYPES } from './variable-types.js';
+
+type SelectNode = Extract<Expr['exprKind'], { case: 'selectExpr' }>['value'];
 
 /** The variables of a Kubernetes ValidatingAdmissionPolicy (authorizer is not offered, see docs/rules.md). */
 export const ROOT_VARIABLES = ['object', 'oldObject', 'request', 'namespaceObject', 'params', 'variables'] as const;
-
-/** Fields of `request`, as Kubernetes exposes the admission request to CEL. */
-export const REQUEST_FIELDS = [
-  'uid',
-  'kind',
-  'resource',
-  'subResource',
-  'requestKind',
-  'requestResource',
-  'requestSubResource',
-  'name',
-  'namespace',
-  'operation',
-  'userInfo',
-  'dryRun',
-  'options',
-] as const;
 
 const REGEX_FUNCTIONS = ['matches', 'find', 'findAll'];
 
 /** Suggestions offer names a user can type, not operators such as `_+_`. */
 const CALLABLE_NAMES = [...KNOWN_FUNCTIONS].filter((name) => /^[A-Za-z]/.test(name));
 
-/** Type names usable as values (`type(x) == string`). */
-const TYPE_NAMES = ['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn'];
-
 export interface CheckOptions {
   limits: RuleLimits;
-  /** Names usable as `variables.<name>` here: those defined earlier in the rule. */
-  variables: ReadonlySet<string>;
+  /** Variables usable as `variables.<name>` here, those defined earlier in the rule, with their types. */
+  variables: ReadonlyMap<string, Type>;
 }
 
 export class CompileError extends Error {}
@@ -68,10 +52,26 @@ function suggest(name: string, candidates: readonly string[]): string {
   return hint ? ` (did you mean '${hint}'?)` : '';
 }
 
+const CONSTANT_TYPES: Readonly<Record<string, Type>> = {
+  boolValue: BOOL,
+  int64Value: INT,
+  uint64Value: primitive('uint'),
+  doubleValue: primitive('double'),
+  stringValue: STRING,
+  bytesValue: primitive('bytes'),
+  nullValue: primitive('null'),
+  durationValue: primitive('duration'),
+  timestampValue: primitive('timestamp'),
+};
+
+type Scope = ReadonlyMap<string, Type>;
+
 /**
- * Checks what a type checker would catch first: unknown variables and functions, `variables.<name>`
- * defined later or not at all, unknown request fields, and library calls on constants that can only fail
- * (a bad regular expression or quantity). Reports the first problem with its position.
+ * Checks what cel-go's checker and Kubernetes' validators catch when a policy is created: unknown
+ * variables, functions and fields, `variables.<name>` defined later or not at all, calls and operators
+ * whose operands' types no overload takes, mixed literals, library calls on constants that can only fail
+ * (a bad regular expression or quantity), and bad duration, timestamp and pattern literals. Reports the
+ * first problem with its position, and gives the expression's type.
  */
 export class Checker {
   constructor(
@@ -85,74 +85,96 @@ export class Checker {
   }
 
   at(id: bigint): string {
-    let offset = this.parsed.sourceInfo?.positions[String(id)];
+    const offset = this.offsetOf(id);
     if (offset === undefined) return '';
-    // The parser puts an operator after a number literal at the space before it (`1 + 2u`: column 2);
-    // cel-go, and every other operator here, at the operator itself.
-    while (offset < this.source.length && /\s/.test(this.source[offset]!)) offset++;
     const { line, column } = lineColumn(this.source, offset);
     return `line ${line}, column ${column}: `;
   }
 
-  /** `inFormat`: the expression is an argument of a `format` call, at any depth (see checkHomogeneous). */
-  check(expr: Expr, scope: ReadonlySet<string>, depth: number, inFormat = false): void {
+  private nodes: Map<string, Expr> | undefined;
+
+  /** Where cel-go places a node: a call at its `(`, a conditional at its `?`, everything else where it starts. */
+  offsetOf(id: bigint): number | undefined {
+    let offset = this.parsed.sourceInfo?.positions[String(id)];
+    if (offset === undefined) return undefined;
+    // The parser puts an operator after a number literal at the space before it (`1 + 2u`: column 2);
+    // cel-go, and every other operator here, at the operator itself.
+    while (offset < this.source.length && /\s/.test(this.source[offset]!)) offset++;
+    this.nodes ??= indexNodes(this.parsed.expr);
+    const node = this.nodes.get(String(id));
+    return node ? celGoOffset(node, offset, this.source, this.parsed.sourceInfo?.positions ?? {}) : offset;
+  }
+
+  /** `inFormat`: the expression is an argument of a `format` call, at any depth (see literalElement). */
+  check(expr: Expr, scope: Scope, depth: number, inFormat = false): Type {
     if (depth > this.options.limits.maxNestingDepth) {
       this.fail(expr, `the expression nests deeper than ${this.options.limits.maxNestingDepth} levels`);
     }
     const kind = expr.exprKind;
-    let operands = children(expr);
     switch (kind.case) {
+      case 'constExpr':
+        return CONSTANT_TYPES[kind.value.constantKind.case ?? ''] ?? DYN;
       case 'identExpr':
-        this.checkIdent(expr, kind.value.name, scope);
-        break;
+        return this.identType(expr, kind.value.name, scope);
       case 'selectExpr':
-        this.checkSelect(expr, kind.value.operand, kind.value.field, scope);
-        break;
-      case 'callExpr':
-        // A namespaced function's target (`strings` in strings.quote) is a name, not a value.
-        if (this.checkCall(expr, scope)) operands = operands.filter(({ child }) => child !== kind.value.target);
-        break;
-      case 'structExpr':
+        return this.selectType(expr, kind.value, scope, depth, inFormat);
+      case 'listExpr': {
+        const { elements, optionalIndices } = kind.value;
+        const types = elements.map((element) => this.check(element, scope, depth + 1, inFormat));
+        const required = elements.flatMap((element, i) => (optionalIndices.includes(i) ? [] : [{ element, type: types[i]! }]));
+        return listOf(this.literalElement(required, inFormat));
+      }
+      case 'structExpr': {
         if (kind.value.messageName !== '') this.fail(expr, `message construction (${kind.value.messageName}{...}) is not supported`);
-        if (inFormat) break;
-        this.checkHomogeneous(kind.value.entries.flatMap((entry) => (entry.keyKind.case === 'mapKey' ? [entry.keyKind.value] : [])));
-        this.checkHomogeneous(kind.value.entries.flatMap((entry) => (entry.value && !entry.optionalEntry ? [entry.value] : [])));
-        break;
-      case 'listExpr':
-        if (!inFormat) this.checkHomogeneous(kind.value.elements.filter((_, i) => !kind.value.optionalIndices.includes(i)));
-        break;
+        const keys: { element: Expr; type: Type }[] = [];
+        const values: { element: Expr; type: Type }[] = [];
+        for (const entry of kind.value.entries) {
+          if (entry.keyKind.case === 'mapKey') keys.push({ element: entry.keyKind.value, type: this.check(entry.keyKind.value, scope, depth + 1, inFormat) });
+          if (entry.value) {
+            const type = this.check(entry.value, scope, depth + 1, inFormat);
+            if (!entry.optionalEntry) values.push({ element: entry.value, type });
+          }
+        }
+        return mapOf(this.literalElement(keys, inFormat), this.literalElement(values, inFormat));
+      }
+      case 'comprehensionExpr':
+        return this.comprehensionType(kind.value, scope, depth);
+      case 'callExpr':
+        return this.callType(expr, kind.value, scope, depth, inFormat);
       default:
-        break;
-    }
-    for (const { child, binds } of operands) {
-      const formatArgument = inFormat || (kind.case === 'callExpr' && kind.value.function === 'format');
-      this.check(child, binds.length === 0 ? scope : new Set([...scope, ...binds]), depth + 1, formatArgument);
-    }
-    // After the operands, so the innermost failing call is the one reported.
-    if (kind.case === 'callExpr') {
-      this.tryPattern(expr, kind.value.target ? kind.value.args[0] : kind.value.function === 'matches' ? kind.value.args[1] : undefined);
-      this.tryConstant(expr, operands.map(({ child }) => child));
+        return DYN;
     }
   }
 
-  checkIdent(expr: Expr, name: string, scope: ReadonlySet<string>): void {
-    if (scope.has(name) || (ROOT_VARIABLES as readonly string[]).includes(name) || TYPE_NAMES.includes(name)) return;
+  identType(expr: Expr, name: string, scope: Scope): Type {
+    const bound = scope.get(name);
+    if (bound) return bound;
+    const type = ROOT_VARIABLE_TYPES.get(name) ?? TYPE_VALUES.get(name);
+    if (type) return type;
+    if (name === 'variables') return DYN;
     if (name === 'authorizer') this.fail(expr, "'authorizer' is not available in ztgate rules (see docs/rules.md)");
     this.fail(expr, `undeclared reference to '${name}'${suggest(name, ROOT_VARIABLES)}`);
   }
 
-  checkSelect(expr: Expr, operand: Expr | undefined, field: string, scope: ReadonlySet<string>): void {
-    const root = operand?.exprKind.case === 'identExpr' ? operand.exprKind.value.name : undefined;
-    if (root === undefined || scope.has(root)) return;
-    if (root === 'variables') this.checkVariable(expr, field);
-    if (root === 'request' && !(REQUEST_FIELDS as readonly string[]).includes(field)) {
-      this.fail(expr, `request has no field '${field}'${suggest(field, REQUEST_FIELDS)}`);
-    }
+  selectType(expr: Expr, select: SelectNode, scope: Scope, depth: number, inFormat: boolean): Type {
+    const { operand, field, testOnly } = select;
+    if (!operand) return DYN;
+    const type = isVariables(operand, scope) ? this.variableType(expr, field) : this.fieldOf(expr, this.check(operand, scope, depth + 1, inFormat), field);
+    return testOnly ? BOOL : type;
   }
 
-  checkVariable(expr: Expr, name: string): void {
-    if (this.options.variables.has(name)) return;
-    const known = [...this.options.variables];
+  fieldOf(expr: Expr, operand: Type, field: string): Type {
+    const typed = typeOfField(operand, field);
+    if (!isRefusal(typed)) return typed;
+    const resolved = resolve(operand);
+    const hint = resolved.kind === 'object' ? suggest(field, [...resolved.fields.keys()]) : '';
+    this.fail(expr, `${typed.refusal}${hint}`);
+  }
+
+  variableType(expr: Expr, name: string): Type {
+    const type = this.options.variables.get(name);
+    if (type) return type;
+    const known = [...this.options.variables.keys()];
     this.fail(
       expr,
       `undeclared reference to 'variables.${name}'${suggest(name, known)}; a variable may only use variables defined before it`,
@@ -163,39 +185,67 @@ export class Checker {
    * The elements of a list literal, or the keys or values of a map literal, must be of one type, as
    * Kubernetes has cel-go check them (ValidateHomogeneousAggregateLiterals; `format`'s arguments are
    * exempt): `[1, 'a']` is refused where the second element stands. Kubernetes also refuses `dyn` (an
-   * object's field) beside any other type; ztgate, which knows fewer types than cel-go's checker, lets
-   * `dyn` stand beside any, so as never to refuse what Kubernetes accepts. Optional entries are skipped.
+   * object's field) beside any other type; ztgate, which knows fewer types than cel-go's checker (a
+   * quantity's, say), lets `dyn` stand beside any, so as never to refuse what Kubernetes accepts.
    */
-  checkHomogeneous(elements: readonly Expr[]): void {
-    let first: StaticType | undefined;
-    let firstElement: Expr | undefined;
-    for (const element of elements) {
-      const type = staticTypeOf(element);
-      if (type === 'dyn') continue;
-      if (first === undefined) [first, firstElement] = [type, element];
-      else if (type !== first) this.fail(element, `expected type '${celTypeName(first, firstElement)}' but found '${celTypeName(type, element)}'`);
-    }
+  literalElement(elements: readonly { element: Expr; type: Type }[], inFormat: boolean): Type {
+    if (inFormat) return DYN;
+    const typed = elementType(elements.map(({ type }) => type));
+    if ('refusal' in typed) this.fail(elements[typed.index]!.element, typed.refusal);
+    return typed.type;
   }
 
-  /** True when the call was a namespaced function (`strings.quote`), whose target is not a value. */
-  checkCall(expr: Expr, scope: ReadonlySet<string>): boolean {
-    if (expr.exprKind.case !== 'callExpr') return false;
-    const call = expr.exprKind.value;
+  comprehensionType(loop: ComprehensionNode, scope: Scope, depth: number): Type {
+    const { iterRange, accuInit, loopCondition, loopStep, result, iterVar, iterVar2, accuVar } = loop;
+    if (!iterRange || !accuInit || !loopCondition || !loopStep || !result) return DYN;
+    const range = this.check(iterRange, scope, depth + 1);
+    const accumulator = this.check(accuInit, scope, depth + 1);
+    const variables = rangeTypes(range, iterVar2 !== '');
+    if ('refusal' in variables) this.fail(iterRange, variables.refusal);
+    const inner = new Map(scope);
+    inner.set(iterVar, variables[0]);
+    if (iterVar2 !== '') inner.set(iterVar2, variables[1]);
+    inner.set(accuVar, accumulator);
+    this.check(loopCondition, inner, depth + 1);
+    // Binds what an empty accumulator holds (`[]` becomes `list(int)`); the macros' steps always fit.
+    isAssignable(accumulator, this.check(loopStep, inner, depth + 1));
+    return this.check(result, new Map(scope).set(accuVar, accumulator), depth + 1);
+  }
+
+  callType(expr: Expr, call: CallNode, scope: Scope, depth: number, inFormat: boolean): Type {
     const namespace = call.target ? qualifiedName(call.target) : undefined;
     const namespaced = namespace !== undefined && !scope.has(namespace.split('.')[0]!) && KNOWN_FUNCTIONS.has(`${namespace}.${call.function}`);
-    if (!namespaced && !KNOWN_FUNCTIONS.has(call.function)) {
-      const name = namespace !== undefined && !(ROOT_VARIABLES as readonly string[]).includes(namespace.split('.')[0]!) ? `${namespace}.${call.function}` : call.function;
-      this.fail(expr, `undeclared reference to function '${name}'${suggest(name, CALLABLE_NAMES)}`);
+    const name = namespaced ? `${namespace}.${call.function}` : call.function;
+    this.checkCallName(expr, call, namespace, namespaced, scope);
+    if ((call.function === '_[_]' || call.function === OPT_INDEX) && call.args[0] && isVariables(call.args[0], scope)) {
+      const key = call.args[1]?.exprKind;
+      if (key?.case === 'constExpr' && key.value.constantKind.case === 'stringValue') {
+        const type = this.variableType(expr, key.value.constantKind.value);
+        if (call.function === '_[_]') return type;
+      }
     }
+    // A namespaced function's target (`strings` in strings.quote) is a name, not a value.
+    const operands = [...(call.target && !namespaced ? [call.target] : []), ...call.args];
+    const formatArgument = inFormat || call.function === 'format';
+    const types = operands.map((operand) => this.check(operand, scope, depth + 1, formatArgument));
     if ((call.function === OPT_SELECT || call.function === OPT_HAS) && call.args[1]?.exprKind.case === 'constExpr') {
       const field = call.args[1].exprKind.value.constantKind;
-      if (field.case === 'stringValue') this.checkSelect(expr, call.args[0], field.value, scope);
+      if (field.case === 'stringValue' && isVariables(call.args[0]!, scope)) this.variableType(expr, field.value);
+      else if (field.case === 'stringValue' && resolve(types[0]!).kind === 'object') this.fieldOf(expr, types[0]!, field.value);
     }
-    if ((call.function === '_[_]' || call.function === OPT_INDEX) && call.args[0] && qualifiedName(call.args[0]) === 'variables' && !scope.has('variables')) {
-      const key = call.args[1]?.exprKind;
-      if (key?.case === 'constExpr' && key.value.constantKind.case === 'stringValue') this.checkVariable(expr, key.value.constantKind.value);
-    }
-    return namespaced;
+    const typed = typeOfCall(name, call.target !== undefined && !namespaced, types);
+    if (isRefusal(typed)) this.fail(typed.operand === undefined ? expr : operands[typed.operand]!, typed.refusal);
+    // After the operands and the types, so the innermost failing call is the one reported, as cel-go would.
+    this.tryPattern(expr, call.target ? call.args[0] : call.function === 'matches' ? call.args[1] : undefined);
+    this.tryConstant(expr, operands);
+    return typed;
+  }
+
+  checkCallName(expr: Expr, call: CallNode, namespace: string | undefined, namespaced: boolean, scope: Scope): void {
+    if (namespaced || KNOWN_FUNCTIONS.has(call.function)) return;
+    const root = namespace?.split('.')[0];
+    const name = namespace !== undefined && !scope.has(root!) && !(ROOT_VARIABLES as readonly string[]).includes(root!) ? `${namespace}.${call.function}` : call.function;
+    this.fail(expr, `undeclared reference to function '${name}'${suggest(name, CALLABLE_NAMES)}`);
   }
 
   /** A constant regular expression is compiled (and cached) now, so a bad one fails at load. */
@@ -235,33 +285,6 @@ export class Checker {
   }
 }
 
-const CEL_GO_NAMES: Readonly<Record<string, string>> = { null_type: 'null', 'google.protobuf.Timestamp': 'timestamp', 'google.protobuf.Duration': 'duration' };
-
-/**
- * A type as cel-go's messages name it, with its parameters where the expression shows them: a literal's
- * elements (`list(int)`, `map(string, list(int))`, `list(dyn)` when empty or mixed) and a type value
- * (`type(int)`). Elsewhere the parameters are not known here, and only the kind is named.
- */
-function celTypeName(type: StaticType, expr?: Expr): string {
-  const kind = expr?.exprKind;
-  if (kind?.case === 'listExpr') return `list(${commonTypeName(kind.value.elements.filter((_, i) => !kind.value.optionalIndices.includes(i)))})`;
-  if (kind?.case === 'structExpr' && kind.value.messageName === '') {
-    const entries = kind.value.entries.filter((entry) => !entry.optionalEntry);
-    const keys = entries.flatMap((entry) => (entry.keyKind.case === 'mapKey' ? [entry.keyKind.value] : []));
-    return `map(${commonTypeName(keys)}, ${commonTypeName(entries.flatMap((entry) => (entry.value ? [entry.value] : [])))})`;
-  }
-  if (type === 'type' && kind?.case === 'callExpr' && kind.value.function === 'type' && kind.value.args.length === 1) {
-    return `type(${celTypeName(staticTypeOf(kind.value.args[0]), kind.value.args[0])})`;
-  }
-  return CEL_GO_NAMES[type] ?? type;
-}
-
-/** The one type of these expressions, named as cel-go does, or dyn when there are none or they differ. */
-function commonTypeName(exprs: readonly Expr[]): string {
-  const names = new Set(exprs.map((expr) => celTypeName(staticTypeOf(expr), expr)));
-  return names.size === 1 ? [...names][0]! : 'dyn';
-}
-
 /** `duration('…')` and `timestamp(…)` of one literal: the calls whose argument cel-go's literal validators check. */
 function validatedLiteral(expr: Expr): { function: string; argument: Expr } | undefined {
   if (expr.exprKind.case !== 'callExpr') return undefined;
@@ -278,3 +301,57 @@ function isConstant(expr: Expr): boolean {
   return children(expr).every(({ child }) => isConstant(child));
 }
 
+/** `variables` as the rule's variables, not a loop variable of that name. */
+function isVariables(expr: Expr, scope: Scope): boolean {
+  return expr.exprKind.case === 'identExpr' && expr.exprKind.value.name === 'variables' && !scope.has('variables');
+}
+
+function indexNodes(root: Expr | undefined): Map<string, Expr> {
+  const nodes = new Map<string, Expr>();
+  const visit = (expr: Expr): void => {
+    if (!nodes.has(String(expr.id))) nodes.set(String(expr.id), expr);
+    for (const { child } of children(expr)) visit(child);
+  };
+  if (root) visit(root);
+  return nodes;
+}
+
+/** `.name (` or `name (` / `ns.name (` from a call's recorded place: the parser's, from which cel-go's `(` follows. */
+const MEMBER_CALL = /\.\s*[A-Za-z_][A-Za-z0-9_]*\s*\(/y;
+const GLOBAL_CALL = /[A-Za-z_][A-Za-z0-9_.]*\s*\(/y;
+
+/**
+ * The parser places a call at its name (or at the dot before a method's name), a macro's parts at that
+ * dot, `has()` at its name and a conditional at its condition; cel-go places the first three at the `(`
+ * and a conditional at its `?`, and Kubernetes' messages show cel-go's places.
+ */
+function celGoOffset(node: Expr, offset: number, source: string, positions: Record<string, number>): number {
+  const kind = node.exprKind;
+  if (kind.case === 'callExpr' && kind.value.function === '_?_:_' && source[offset] !== '.') {
+    return questionMark(kind.value.args[1], source, positions) ?? offset;
+  }
+  const named = kind.case === 'callExpr' && /^[A-Za-z_]/.test(kind.value.function);
+  const macro = kind.case === 'comprehensionExpr' || (kind.case === 'selectExpr' && kind.value.testOnly);
+  if (!named && !macro && !(kind.case === 'callExpr' && source[offset] === '.')) return offset;
+  for (const pattern of [MEMBER_CALL, GLOBAL_CALL]) {
+    pattern.lastIndex = offset;
+    if (pattern.test(source)) return pattern.lastIndex - 1;
+  }
+  return offset;
+}
+
+/** The `?` before a conditional's first branch: back from where that branch starts, over spaces and parentheses. */
+function questionMark(branch: Expr | undefined, source: string, positions: Record<string, number>): number | undefined {
+  if (!branch) return undefined;
+  let start = Infinity;
+  const visit = (expr: Expr): void => {
+    const at = positions[String(expr.id)];
+    if (at !== undefined && at < start) start = at;
+    for (const { child } of children(expr)) visit(child);
+  };
+  visit(branch);
+  if (start === Infinity) return undefined;
+  let i = start - 1;
+  while (i >= 0 && /[\s(]/.test(source[i]!)) i--;
+  return source[i] === '?' ? i : undefined;
+}

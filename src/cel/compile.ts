@@ -6,7 +6,7 @@ import { RULE_ENV, TICK_FUNCTION } from './env.js';
 import { compileFast, compiledOnly } from './fast/planner.js';
 import { expandMacros, MacroError } from './macros.js';
 import { OptionalSyntaxError, parseWithOptionals } from './optional-syntax.js';
-import { staticTypeOf, type StaticType } from './result-type.js';
+import { DYN, formatType, kindName, settle, type Type } from './types.js';
 
 export type Bindings = Record<string, unknown>;
 
@@ -14,6 +14,8 @@ export interface CompiledExpression {
   source: string;
   /** Where it sits in the config, e.g. `rules[0].validations[2].expression`. */
   path: string;
+  /** What it evaluates to, as far as is known before it runs (dyn when it depends on the object). */
+  type: Type;
   evaluate(bindings: Bindings): CelResult;
   /** `line 1, column 14` for an error raised while evaluating this expression, when known. */
   positionOf(error: CelError): string | undefined;
@@ -23,7 +25,8 @@ export interface CompiledExpression {
 export interface ExpectedResult {
   /** `a validation`, `a messageExpression`... */
   role: string;
-  types: readonly StaticType[];
+  /** Parameterless type names (`bool`, `string`, `null_type`). */
+  types: readonly string[];
 }
 
 export interface CompileOptions extends CheckOptions {
@@ -40,11 +43,11 @@ function formatParseError(error: unknown): string {
 }
 
 /** Refuses an expression that cannot produce what its place needs; `dyn` is left to the evaluation. */
-function checkResultType(parsed: ParsedExpr, checker: Checker, expect: ExpectedResult): void {
-  const type = staticTypeOf(parsed.expr);
-  if (type === 'dyn' || expect.types.includes(type)) return;
+function checkResultType(parsed: ParsedExpr, checker: Checker, type: Type, expect: ExpectedResult): void {
+  const kind = kindName(type);
+  if (kind === 'dyn' || expect.types.includes(kind)) return;
   const wanted = expect.types.map((name) => (name === 'null_type' ? 'null' : name)).join(' or ');
-  throw new CompileError(`${parsed.expr ? checker.at(parsed.expr.id) : ''}${expect.role} must evaluate to ${wanted}, but this expression evaluates to ${type}`);
+  throw new CompileError(`${parsed.expr ? checker.at(parsed.expr.id) : ''}${expect.role} must evaluate to ${wanted}, but this expression evaluates to ${formatType(type)}`);
 }
 
 /** Parses, checks and plans one expression; never throws. */
@@ -66,9 +69,10 @@ export function compileExpression(source: string, path: string, options: Compile
   }
   const checker = new Checker(parsed, source, options);
   let evaluate: CompiledExpression['evaluate'];
+  let type: Type = DYN;
   try {
-    checker.check(parsed.expr, new Set(), 1);
-    if (options.expect) checkResultType(parsed, checker, options.expect);
+    if (parsed.expr) type = settle(checker.check(parsed.expr, new Map(), 1));
+    if (options.expect) checkResultType(parsed, checker, type, options.expect);
     instrumentLoops(parsed.expr, TICK_FUNCTION);
     // The library plans first: what it rejects stays a load error, and it evaluates what the
     // compiled form leaves to it.
@@ -88,6 +92,7 @@ export function compileExpression(source: string, path: string, options: Compile
     expression: {
       source,
       path,
+      type,
       evaluate,
       positionOf: (error) => {
         if (error.exprId === undefined) return undefined;

@@ -3,6 +3,7 @@ import { ConfigError, ConfigNode, parseDuration } from '../config/reader.js';
 import { parseLabelSelector } from '../util/label-selector.js';
 import { DEFAULT_LIMITS, type RuleLimits } from './budget.js';
 import { compileExpression, type CompiledExpression, type ExpectedResult } from './compile.js';
+import { DYN, variableType, type Type } from './types.js';
 import {
   FAILURE_POLICIES,
   RULE_MODES,
@@ -35,10 +36,14 @@ const ANNOTATION_KEY = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** The API server prefixes the webhook's name; the rest must be a qualified-name part. */
 const MAX_ANNOTATION_KEY = 63;
 
+/** The rule's variables visible to an expression, with the types their expressions have. */
+type VariableTypes = ReadonlyMap<string, Type>;
+
 /** Stands in for an expression that failed to compile; the rule is then dropped, so it never runs. */
 const FAILED: CompiledExpression = {
   source: '',
   path: '',
+  type: DYN,
   evaluate: () => false,
   positionOf: () => undefined,
 };
@@ -53,7 +58,7 @@ class RuleParser {
     private readonly limits: RuleLimits,
   ) {}
 
-  expression(node: ConfigNode, variables: ReadonlySet<string>, expect?: ExpectedResult): CompiledExpression {
+  expression(node: ConfigNode, variables: VariableTypes, expect?: ExpectedResult): CompiledExpression {
     const result = compileExpression(node.string(), node.path, { limits: this.limits, variables, ...(expect ? { expect } : {}) });
     if (result.ok) return result.expression;
     this.errors.push({ rule: this.rule, path: node.path, message: result.message, source: this.source });
@@ -65,10 +70,10 @@ class RuleParser {
     node: ConfigNode,
     what: string,
     nameRule: RegExp,
-    visible: (defined: Set<string>) => ReadonlySet<string>,
+    visible: (defined: VariableTypes) => VariableTypes,
     expect?: ExpectedResult,
   ): NamedExpression[] {
-    const defined = new Set<string>();
+    const defined = new Map<string, Type>();
     return node.list().map((item) => {
       item.keys(NAMED_EXPRESSION_KEYS);
       const nameNode = item.get('name');
@@ -76,12 +81,12 @@ class RuleParser {
       if (!nameRule.test(name)) nameNode.fail(`${JSON.stringify(name)} is not a valid ${what} name`);
       if (defined.has(name)) nameNode.fail(`duplicate ${what} name ${JSON.stringify(name)}`);
       const expression = this.expression(item.get('expression'), visible(defined), expect);
-      defined.add(name);
+      defined.set(name, variableType(expression.type));
       return { name, expression };
     });
   }
 
-  validations(node: ConfigNode, variables: ReadonlySet<string>): CompiledValidation[] {
+  validations(node: ConfigNode, variables: VariableTypes): CompiledValidation[] {
     return node.list().map((item) => {
       item.keys(VALIDATION_KEYS);
       const validation: CompiledValidation = {
@@ -100,7 +105,7 @@ class RuleParser {
     });
   }
 
-  auditAnnotations(node: ConfigNode, variables: ReadonlySet<string>): CompiledRule['auditAnnotations'] {
+  auditAnnotations(node: ConfigNode, variables: VariableTypes): CompiledRule['auditAnnotations'] {
     const keys = new Set<string>();
     return node.list().map((item) => {
       item.keys(AUDIT_ANNOTATION_KEYS);
@@ -181,9 +186,9 @@ function parseRuleBody(body: ConfigNode, name: string, source: string, limits: R
     const paramsNode = body.get('params');
     if (paramsNode.present) paramsNode.map();
     // Kubernetes evaluates match conditions before variables exist, so they cannot use them.
-    const matchConditions = parser.named(body.get('matchConditions'), 'match condition', /^.+$/, () => new Set(), { role: 'a match condition', types: ['bool'] });
-    const variables = parser.named(body.get('variables'), 'variable', IDENTIFIER, (defined) => new Set(defined));
-    const allVariables = new Set(variables.map((variable) => variable.name));
+    const matchConditions = parser.named(body.get('matchConditions'), 'match condition', /^.+$/, () => new Map(), { role: 'a match condition', types: ['bool'] });
+    const variables = parser.named(body.get('variables'), 'variable', IDENTIFIER, (defined) => new Map(defined));
+    const allVariables = new Map(variables.map((variable) => [variable.name, variableType(variable.expression.type)]));
     frame.mode = body.get('mode').oneOf(RULE_MODES, 'enforce');
     frame.failurePolicy = body.get('failurePolicy').oneOf(FAILURE_POLICIES, 'Fail');
     frame.match = parseMatch(body.get('match'));

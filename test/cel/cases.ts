@@ -159,7 +159,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: "{'a': 1}.?b.?c.x", value: { '@optional': 'none' } },
     { expr: '1.?x', loadError: /line 1, column 2: no such key: x \(a int has no fields\)/ },
     { expr: 'variables.?missing', loadError: /undeclared reference to 'variables.missing'/ },
-    { expr: 'request.?nope', loadError: /request has no field 'nope'/ },
+    { expr: 'request.?nope', loadError: /^line 1, column 8: undefined field 'nope'$/ },
   ],
   macros: [
     { expr: `${containers}.map(c, c.name)`, value: ['app', 'sidecar'] },
@@ -199,7 +199,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: '[1, 2].all(i.j, v, true)', loadError: /line 1, column 13: argument must be a simple name/ },
     { expr: '[1, 2].all(x, x, true)', loadError: /line 1, column 15: duplicate variable name: x/ },
     { expr: '[1, 2].transformList(__result__, v, v)', loadError: /iteration variable overwrites accumulator variable/ },
-    { expr: '1.all(i, v, true)', error: /type mismatch: iterable vs int/ },
+    { expr: '1.all(i, v, true)', loadError: /^line 1, column 1: expression of type 'int' cannot be range of a comprehension \(must be list, map, or dynamic\)$/ },
     { expr: "[1].all(variables, v, true)", loadError: /a two-variable comprehension cannot be combined with a loop variable named variables/ },
   ],
   // cel-go's ext.Lists at version 3 (Kubernetes 1.34).
@@ -231,7 +231,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: `${containers}.sortBy(c, -c.ports.size()).map(c, c.name)`, value: ['sidecar', 'app'] },
     { expr: "[{'n': 'b', 'k': '1'}, {'n': 'a', 'k': '0'}, {'n': 'c', 'k': '1'}].sortBy(e, e.k).map(e, e.n)", value: ['a', 'b', 'c'] },
     { expr: '[].sortBy(e, e)', value: [] },
-    { expr: "[1, 2].sortBy(e, e > 1 ? 'x' : e)", error: /list elements must have the same type/ },
+    { expr: "[1, 2].sortBy(e, e > 1 ? 'x' : e)", loadError: /^line 1, column 24: found no matching overload for '_\?_:_' applied to '\(bool, string, int\)'$/ },
     { expr: '[1, 2].sortBy(e, [e])', error: /list elements must be comparable/ },
     { expr: '{}.sortBy(e, e)', loadError: /sortBy can only be applied to a list, identifier, comprehension, call or select expression/ },
     { expr: '[1].sortBy(e.f, e)', loadError: /argument is not an identifier/ },
@@ -264,8 +264,8 @@ export const CASES: Record<string, Case[]> = {
     { expr: "'a1b22c333'.findAll('[0-9]+')", value: ['1', '22', '333'] },
     { expr: "'a1b22c333'.findAll('[0-9]+', 2)", value: ['1', '22'] },
     { expr: "'abc'.matches('[')", loadError: /^line 1, column 15: invalid matches argument: invalid regular expression "\["/ },
-    { expr: "matches('abc', '[')", loadError: /^line 1, column 1: invalid regular expression "\["/ },
-    { expr: "'abc'.find('[') == ''", loadError: /^line 1, column 6: invalid regular expression "\["/ },
+    { expr: "matches('abc', '[')", loadError: /^line 1, column 8: invalid regular expression "\["/ },
+    { expr: "'abc'.find('[') == ''", loadError: /^line 1, column 11: invalid regular expression "\["/ },
     { expr: "object.metadata.name.matches('(' + object.metadata.name)", error: /invalid regular expression/ },
   ],
   lists: [
@@ -395,7 +395,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: 'duration(object.spec.replicas)', error: /^type conversion error from 'int' to 'google.protobuf.Duration'$/ },
     { expr: "timestamp(object.metadata.name)", error: /^type conversion error from 'string' to 'google.protobuf.Timestamp'$/ },
     { expr: "duration(object.metadata.name)", error: /^type conversion error from 'string' to 'google.protobuf.Duration'$/ },
-    { expr: "int('x')", loadError: /line 1, column 1: type conversion error from 'string' to 'int'/ },
+    { expr: "int('x')", loadError: /line 1, column 4: type conversion error from 'string' to 'int'/ },
   ],
   // A repeated key keeps its last value, as cel-go's evalMap does and kube-apiserver 1.34 answers (e2e vap-parity.ts).
   'map literals with a repeated key': [
@@ -466,7 +466,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: 'unknownFn(1)', loadError: /undeclared reference to function 'unknownFn'/ },
     { expr: 'object.metadata.name.frobnicate()', loadError: /function 'frobnicate'/ },
     { expr: 'variables.missing', loadError: /undeclared reference to 'variables.missing'/ },
-    { expr: 'request.nope', loadError: /request has no field 'nope'/ },
+    { expr: 'request.nope', loadError: /^line 1, column 8: undefined field 'nope'$/ },
     { expr: 'authorizer.requestResource', loadError: /authorizer/ },
     { expr: '1 +', loadError: /line 1, column 3: syntax error/ },
     // cel-go's literal validators, as kube-apiserver 1.34 words and places them: at the literal, in any branch.
@@ -474,7 +474,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: "false ? duration('x') == duration('1s') : true", loadError: /^line 1, column 18: invalid duration argument$/ },
     { expr: "timestamp('x') == timestamp(1)", loadError: /^line 1, column 11: invalid timestamp argument$/ },
     { expr: 'timestamp(99999999999999) == timestamp(1)', loadError: /^line 1, column 11: invalid timestamp argument$/ },
-    { expr: "duration('1' + 'x') == duration('1s')", loadError: /^line 1, column 1: type conversion error from 'string' to 'google.protobuf.Duration'$/ },
+    { expr: "duration('1' + 'x') == duration('1s')", loadError: /^line 1, column 9: type conversion error from 'string' to 'google.protobuf.Duration'$/ },
     { expr: "false ? 'x'.matches('(') : true", loadError: /^line 1, column 21: invalid matches argument: / },
     { expr: "quantity('1').sign() == 1", loadError: /found no matching overload for 'sign'/ },
     { expr: "int('1') / 0", loadError: /divide by zero/ },

@@ -5,11 +5,15 @@ import { ReviewInputs, ruleBindings } from '../../src/cel/activation.js';
 import { DEFAULT_LIMITS } from '../../src/cel/budget.js';
 import { compileExpression } from '../../src/cel/compile.js';
 import { evaluateRules } from '../../src/cel/evaluate.js';
+import { variableType } from '../../src/cel/types.js';
 import { CASES, containers, ctx, namespaceObject, params, request, rule, variables } from './cases.js';
 import { configWithRules, contextFor, plain } from './support.js';
 
+/** The sample rule's variables, typed as its own compilation typed them. */
+const VARIABLE_TYPES = new Map(rule.variables.map((variable) => [variable.name, variableType(variable.expression.type)]));
+
 function evaluate(source: string) {
-  const compiled = compileExpression(source, 'expr', { limits: DEFAULT_LIMITS, variables: new Set(variables.map((v) => v.name)) });
+  const compiled = compileExpression(source, 'expr', { limits: DEFAULT_LIMITS, variables: VARIABLE_TYPES });
   if (!compiled.ok) return { loadError: compiled.message };
   return { result: compiled.expression.evaluate(ruleBindings(new ReviewInputs(ctx), rule)) };
 }

@@ -341,7 +341,7 @@ describe('the compiled form answers as the library does', () => {
       ['lists.range(50000).filter(v, v % 2 == 0).all(v, v < 50000)', true],
     ];
     for (const [source, expected] of CASES) {
-      const compiled = compileExpression(source, 'expr', { limits: DEFAULT_LIMITS, variables: new Set() });
+      const compiled = compileExpression(source, 'expr', { limits: DEFAULT_LIMITS, variables: new Map() });
       assert.ok(compiled.ok, source);
       const result = withBudget(new Budget(DEFAULT_LIMITS), () => compiled.expression.evaluate(ruleBindings(new ReviewInputs(ctx), rule)));
       assert.ok(!isCelError(result), `${source}: ${isCelError(result) ? result.message : ''}`);

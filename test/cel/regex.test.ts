@@ -9,7 +9,7 @@ import { compileRegex } from '../../src/cel/lib/regex.js';
 import { plain } from './support.js';
 
 function evaluate(source: string): unknown {
-  const compiled = compileExpression(source, 'expr', { limits: DEFAULT_LIMITS, variables: new Set() });
+  const compiled = compileExpression(source, 'expr', { limits: DEFAULT_LIMITS, variables: new Map() });
   assert.ok(compiled.ok, compiled.ok ? '' : compiled.message);
   const result = compiled.expression.evaluate({});
   assert.ok(!isCelError(result), isCelError(result) ? result.message : '');
