@@ -28,6 +28,9 @@ export interface CheckOptions {
 
 export class CompileError extends Error {}
 
+/** A refusal of cel-go's type checker, which Kubernetes makes too (the rest may be ztgate's alone). */
+export class TypeCheckError extends CompileError {}
+
 function closest(name: string, candidates: readonly string[]): string | undefined {
   const distance = (a: string, b: string): number => {
     const row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -82,6 +85,10 @@ export class Checker {
 
   fail(expr: Expr, problem: string): never {
     throw new CompileError(`${this.at(expr.id)}${problem}`);
+  }
+
+  failType(expr: Expr, problem: string): never {
+    throw new TypeCheckError(`${this.at(expr.id)}${problem}`);
   }
 
   at(id: bigint): string {
@@ -168,7 +175,7 @@ export class Checker {
     if (!isRefusal(typed)) return typed;
     const resolved = resolve(operand);
     const hint = resolved.kind === 'object' ? suggest(field, [...resolved.fields.keys()]) : '';
-    this.fail(expr, `${typed.refusal}${hint}`);
+    this.failType(expr, `${typed.refusal}${hint}`);
   }
 
   variableType(expr: Expr, name: string): Type {
@@ -191,7 +198,7 @@ export class Checker {
   literalElement(elements: readonly { element: Expr; type: Type }[], inFormat: boolean): Type {
     if (inFormat) return DYN;
     const typed = elementType(elements.map(({ type }) => type));
-    if ('refusal' in typed) this.fail(elements[typed.index]!.element, typed.refusal);
+    if ('refusal' in typed) this.failType(elements[typed.index]!.element, typed.refusal);
     return typed.type;
   }
 
@@ -201,7 +208,7 @@ export class Checker {
     const range = this.check(iterRange, scope, depth + 1);
     const accumulator = this.check(accuInit, scope, depth + 1);
     const variables = rangeTypes(range, iterVar2 !== '');
-    if ('refusal' in variables) this.fail(iterRange, variables.refusal);
+    if ('refusal' in variables) this.failType(iterRange, variables.refusal);
     const inner = new Map(scope);
     inner.set(iterVar, variables[0]);
     if (iterVar2 !== '') inner.set(iterVar2, variables[1]);
@@ -234,7 +241,7 @@ export class Checker {
       else if (field.case === 'stringValue' && resolve(types[0]!).kind === 'object') this.fieldOf(expr, types[0]!, field.value);
     }
     const typed = typeOfCall(name, call.target !== undefined && !namespaced, types);
-    if (isRefusal(typed)) this.fail(typed.operand === undefined ? expr : operands[typed.operand]!, typed.refusal);
+    if (isRefusal(typed)) this.failType(typed.operand === undefined ? expr : operands[typed.operand]!, typed.refusal);
     // After the operands and the types, so the innermost failing call is the one reported, as cel-go would.
     this.tryPattern(expr, call.target ? call.args[0] : call.function === 'matches' ? call.args[1] : undefined);
     this.tryConstant(expr, operands);

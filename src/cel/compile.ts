@@ -1,6 +1,6 @@
 import { plan, type CelError, type CelResult } from '@bufbuild/cel';
 import { bracketDepth, instrumentLoops, type ParsedExpr } from './ast.js';
-import { Checker, CompileError, type CheckOptions } from './check.js';
+import { Checker, CompileError, TypeCheckError, type CheckOptions } from './check.js';
 import { inEvalContext } from './context.js';
 import { RULE_ENV, TICK_FUNCTION } from './env.js';
 import { compileFast, compiledOnly } from './fast/planner.js';
@@ -33,7 +33,8 @@ export interface CompileOptions extends CheckOptions {
   expect?: ExpectedResult;
 }
 
-export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string };
+/** `typeError`: refused by the type check, as kube-apiserver would refuse it too. */
+export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string; typeError?: true };
 
 function formatParseError(error: unknown): string {
   if (error instanceof OptionalSyntaxError || error instanceof MacroError) return error.message;
@@ -85,6 +86,7 @@ export function compileExpression(source: string, path: string, options: Compile
   } catch (error) {
     // One rule's odd expression must not take the whole config down with it.
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof TypeCheckError) return { ok: false, message, typeError: true };
     return { ok: false, message: error instanceof CompileError ? message : `the expression could not be compiled: ${message}` };
   }
   return {

@@ -12,6 +12,7 @@ import { setupEnv, type E2E } from './harness/env.js';
 import { auditScenarios } from './scenarios/audit.js';
 import { calicoScenarios } from './scenarios/calico.js';
 import { celRandomParityScenarios } from './scenarios/cel-random-parity.js';
+import { celTypesParityScenarios } from './scenarios/cel-types-parity.js';
 import { customRuleScenarios } from './scenarios/custom-rules.js';
 import { failModeScenarios } from './scenarios/fail-modes.js';
 import { identityLabelScenarios } from './scenarios/identity-labels.js';
@@ -68,6 +69,7 @@ describe('ztgate against a real kube-apiserver', { timeout: SETUP_TIMEOUT_MS + 2
   customRuleScenarios(env);
   vapParityScenarios(env);
   celRandomParityScenarios(env);
+  celTypesParityScenarios(env);
   namespaceScenarios(env);
   serviceScenarios(env);
   auditScenarios(env);

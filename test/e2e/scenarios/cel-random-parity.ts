@@ -3,13 +3,16 @@
  * (harness/cel-expressions.ts), each installed as the messageExpression of an always-failing validation
  * in a ValidatingAdmissionPolicy (Warn) and in a ZeroTrustRule (warn). One dry-run Pod then shows both
  * sides' messages in kubectl's warnings, and every expression both sides accept must give the same text,
- * or fail on both (each side falls back to the static message). Expressions one side refuses at creation
- * are counted, not compared: kube-apiserver type-checks against the Pod's schema where ztgate cannot, and
- * ztgate refuses constant calls that always fail where kube-apiserver accepts some (docs/rules.md).
+ * or fail on both (each side falls back to the static message). An expression ztgate's type check refuses
+ * must be refused by kube-apiserver too, with the same words at the same place. Other refusals are
+ * counted, not compared: ztgate refuses constant calls that always fail where kube-apiserver accepts
+ * some, and kube-apiserver knows some types ztgate leaves dyn (docs/rules.md).
  * This is how the format, getMilliseconds, orValue and sign differences were found.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_LIMITS } from '../../../src/cel/budget.js';
+import { compileExpression } from '../../../src/cel/compile.js';
 import { compileRuleObjects } from '../../../src/cel/config.js';
 import { randomExpressions } from '../harness/cel-expressions.js';
 import type { E2E } from '../harness/env.js';
@@ -41,6 +44,20 @@ function refusedByApiServer(stderr: string): Set<number> {
   return new Set([...stderr.matchAll(/spec\.validations\[(\d+)\]\.messageExpression: /g)].map((m) => Number(m[1])));
 }
 
+/** kube-apiserver's compile errors by index, as `line L, column C: problem` (the first of each). */
+function compileErrors(stderr: string): Map<number, string> {
+  const errors = new Map<number, string>();
+  const pattern = /spec\.validations\[(\d+)\]\.messageExpression: Invalid value: "(?:[^"\\]|\\.)*": compilation failed: ERROR: <input>:(\d+):(\d+): ([^\n]*)/g;
+  for (const m of stderr.matchAll(pattern)) if (!errors.has(Number(m[1]))) errors.set(Number(m[1]), `line ${m[2]}, column ${m[3]}: ${m[4]}`);
+  return errors;
+}
+
+/** ztgate's type-check refusal of a case's messageExpression, compiled as the rules loader compiles it. */
+function typeRefusal(messageExpression: string): string | undefined {
+  const compiled = compileExpression(messageExpression, 'messageExpression', { limits: DEFAULT_LIMITS, variables: new Map(), expect: { role: 'a messageExpression', types: ['string'] } });
+  return !compiled.ok && compiled.typeError ? compiled.message : undefined;
+}
+
 /** Each side's message per case number, from kubectl's warnings. */
 function messages(stderr: string[]): { apiServer: Map<number, string>; ztgate: Map<number, string> } {
   const apiServer = new Map<number, string>();
@@ -57,12 +74,12 @@ function messages(stderr: string[]): { apiServer: Map<number, string>; ztgate: M
 
 export function celRandomParityScenarios(env: () => E2E): void {
   describe('random CEL against kube-apiserver', () => {
-    test('random expressions both sides accept give the same message on both', async () => {
+    test('random expressions both sides accept give the same message on both; a type refusal is kube-apiserver\'s too', async () => {
       const e = env();
       const ns = await e.namespace('cel-random', { serviceAccounts: ['web'] });
       await e.kubectl(['apply', '-f', '-'], { input: warnBinding(NAME, ns) });
       const differences: string[] = [];
-      const counts = { expressions: 0, compared: 0, values: 0, refusedByApiServer: 0, refusedByZtgate: 0 };
+      const counts = { expressions: 0, compared: 0, values: 0, refusedByApiServer: 0, refusedByZtgate: 0, typeRefusals: 0 };
       try {
         for (const [batch, seed] of SEEDS.entries()) {
           const all = new Map(randomExpressions(seed, PER_SEED).map((expression, i) => [i, expression]));
@@ -74,6 +91,14 @@ export function celRandomParityScenarios(env: () => E2E): void {
           const ztgateRefuses = new Set([...all.keys()].filter((i) => compileRuleObjects([rule(ns, batch, new Map([[i, all.get(i)!]]))], 'ZeroTrustRule').loadErrors.length > 0));
           counts.refusedByApiServer += apiServerRefuses.size;
           counts.refusedByZtgate += ztgateRefuses.size;
+          const apiServerErrors = compileErrors(created.stderr);
+          for (const [i, entry] of validations(batch, all).entries()) {
+            const refusal = typeRefusal(String(entry['messageExpression']));
+            if (refusal === undefined) continue;
+            counts.typeRefusals++;
+            const apiServer = apiServerErrors.get(i);
+            if (apiServer !== refusal) differences.push(`seed ${seed} #${i}: ${all.get(i)}\n  kube-apiserver: ${apiServer ?? '(accepts it)'}\n  ztgate refuses: ${refusal}`);
+          }
           const kept = new Map([...all].filter(([i]) => !apiServerRefuses.has(i) && !ztgateRefuses.has(i)));
           if (kept.size === 0) continue;
           const cases = [...kept.keys()].map((i) => batch * 100 + i);

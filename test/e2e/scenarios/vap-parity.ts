@@ -212,7 +212,7 @@ const VARIANTS: Variant[] = [
   { name: 'span', pod: { annotations: { 'e2e/span': '1h30m' } }, failing: [33], details: { 33: '5400000 parity-span' } },
 ];
 
-/** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, at the same place. */
+/** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, with the same words at the same place. */
 const REFUSED_AT_LOAD: string[] = [
   "['a', 1].size() == 2",
   "{'a': 1, 'b': 'x'}.size() == 2",
@@ -231,6 +231,20 @@ const REFUSED_AT_LOAD: string[] = [
   "false ? duration('x') == duration('1s') : true",
   'timestamp(99999999999999) == timestamp(1)',
   "'x'.matches('(')",
+  // cel-go's type check, with object dyn as Kubernetes declares it at creation: operands no overload takes,
+  // a conditional's branches, a macro's predicate, fields, ranges, and request's and namespaceObject's types.
+  "size(object.spec.containers) + 'x' == 'y'",
+  "object.spec.containers.size() == 1.0",
+  "(has(object.spec) ? 'x' : null) == 'x'",
+  'object.spec.containers.all(c, c.name.size())',
+  "object.spec.containers.map(c, c.name).filter(n, n.size()).size() == 0",
+  "object.metadata.name.lowerAscii().exists(c, c == 'a')",
+  "'a'.size.x == 1",
+  'request.dryRun == 1',
+  "request.userInfo.groups.exists(g, g == 1)",
+  "request.uid == ''",
+  "namespaceObject.metadata.labels.all(k, k + 1 == 2)",
+  "size(request.userInfo) == 1",
 ];
 
 /** `line, column: problem` of the first compile error in kubectl's output, from either side's wording. */
