@@ -24,6 +24,8 @@ export interface CheckOptions {
   limits: RuleLimits;
   /** Variables usable as `variables.<name>` here, those defined earlier in the rule, with their types. */
   variables: ReadonlyMap<string, Type>;
+  /** False to let type errors pass as dyn: for expressions stored before ztgate checked types (compile.ts). */
+  checkTypes?: boolean;
 }
 
 export class CompileError extends Error {}
@@ -87,8 +89,9 @@ export class Checker {
     throw new CompileError(`${this.at(expr.id)}${problem}`);
   }
 
-  failType(expr: Expr, problem: string): never {
-    throw new TypeCheckError(`${this.at(expr.id)}${problem}`);
+  /** A type error; when types are not checked the caller goes on with dyn. */
+  refuseType(expr: Expr, problem: string): void {
+    if (this.options.checkTypes !== false) throw new TypeCheckError(`${this.at(expr.id)}${problem}`);
   }
 
   at(id: bigint): string {
@@ -175,12 +178,14 @@ export class Checker {
     if (!isRefusal(typed)) return typed;
     const resolved = resolve(operand);
     const hint = resolved.kind === 'object' ? suggest(field, [...resolved.fields.keys()]) : '';
-    this.failType(expr, `${typed.refusal}${hint}`);
+    this.refuseType(expr, `${typed.refusal}${hint}`);
+    return DYN;
   }
 
   variableType(expr: Expr, name: string): Type {
     const type = this.options.variables.get(name);
-    if (type) return type;
+    // Unchecked, a variable is dyn, as it was before variables were typed (see CompileOptions.typeErrors).
+    if (type) return this.options.checkTypes === false ? DYN : type;
     const known = [...this.options.variables.keys()];
     this.fail(
       expr,
@@ -198,8 +203,9 @@ export class Checker {
   literalElement(elements: readonly { element: Expr; type: Type }[], inFormat: boolean): Type {
     if (inFormat) return DYN;
     const typed = elementType(elements.map(({ type }) => type));
-    if ('refusal' in typed) this.failType(elements[typed.index]!.element, typed.refusal);
-    return typed.type;
+    if (!('refusal' in typed)) return typed.type;
+    this.refuseType(elements[typed.index]!.element, typed.refusal);
+    return DYN;
   }
 
   comprehensionType(loop: ComprehensionNode, scope: Scope, depth: number): Type {
@@ -207,8 +213,11 @@ export class Checker {
     if (!iterRange || !accuInit || !loopCondition || !loopStep || !result) return DYN;
     const range = this.check(iterRange, scope, depth + 1);
     const accumulator = this.check(accuInit, scope, depth + 1);
-    const variables = rangeTypes(range, iterVar2 !== '');
-    if ('refusal' in variables) this.failType(iterRange, variables.refusal);
+    let variables = rangeTypes(range, iterVar2 !== '');
+    if ('refusal' in variables) {
+      this.refuseType(iterRange, variables.refusal);
+      variables = [DYN, DYN];
+    }
     const inner = new Map(scope);
     inner.set(iterVar, variables[0]);
     if (iterVar2 !== '') inner.set(iterVar2, variables[1]);
@@ -240,8 +249,11 @@ export class Checker {
       if (field.case === 'stringValue' && isVariables(call.args[0]!, scope)) this.variableType(expr, field.value);
       else if (field.case === 'stringValue' && resolve(types[0]!).kind === 'object') this.fieldOf(expr, types[0]!, field.value);
     }
-    const typed = typeOfCall(name, call.target !== undefined && !namespaced, types);
-    if (isRefusal(typed)) this.failType(typed.operand === undefined ? expr : operands[typed.operand]!, typed.refusal);
+    let typed = typeOfCall(name, call.target !== undefined && !namespaced, types);
+    if (isRefusal(typed)) {
+      this.refuseType(typed.operand === undefined ? expr : operands[typed.operand]!, typed.refusal);
+      typed = DYN;
+    }
     // After the operands and the types, so the innermost failing call is the one reported, as cel-go would.
     this.tryPattern(expr, call.target ? call.args[0] : call.function === 'matches' ? call.args[1] : undefined);
     this.tryConstant(expr, operands);

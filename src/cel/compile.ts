@@ -19,6 +19,8 @@ export interface CompiledExpression {
   evaluate(bindings: Bindings): CelResult;
   /** `line 1, column 14` for an error raised while evaluating this expression, when known. */
   positionOf(error: CelError): string | undefined;
+  /** The type error it was compiled despite (`typeErrors: 'warn'`). */
+  typeWarning?: string;
 }
 
 /** What the expression's place in a rule needs it to evaluate to, as ValidatingAdmissionPolicy checks at creation. */
@@ -31,9 +33,16 @@ export interface ExpectedResult {
 
 export interface CompileOptions extends CheckOptions {
   expect?: ExpectedResult;
+  /**
+   * `warn` for expressions stored before ztgate checked types (cluster objects, the config file): a type
+   * error is reported and the expression still loads, its types unchecked, as it ran before, so that an
+   * upgrade never turns a working rule into one that fails every request it matches. Kubernetes keeps
+   * stored expressions compiling in the same way. `refuse` (the default) for what is being written.
+   */
+  typeErrors?: 'refuse' | 'warn';
 }
 
-/** `typeError`: refused by the type check, as kube-apiserver would refuse it too. */
+/** `typeError`: refused by the type check (of an operation, or of the result its place needs), as kube-apiserver would refuse it too. */
 export type CompileResult = { ok: true; expression: CompiledExpression } | { ok: false; message: string; typeError?: true };
 
 function formatParseError(error: unknown): string {
@@ -48,11 +57,18 @@ function checkResultType(parsed: ParsedExpr, checker: Checker, type: Type, expec
   const kind = kindName(type);
   if (kind === 'dyn' || expect.types.includes(kind)) return;
   const wanted = expect.types.map((name) => (name === 'null_type' ? 'null' : name)).join(' or ');
-  throw new CompileError(`${parsed.expr ? checker.at(parsed.expr.id) : ''}${expect.role} must evaluate to ${wanted}, but this expression evaluates to ${formatType(type)}`);
+  throw new TypeCheckError(`${parsed.expr ? checker.at(parsed.expr.id) : ''}${expect.role} must evaluate to ${wanted}, but this expression evaluates to ${formatType(type)}`);
 }
 
 /** Parses, checks and plans one expression; never throws. */
 export function compileExpression(source: string, path: string, options: CompileOptions): CompileResult {
+  const result = compileChecked(source, path, options);
+  if (result.ok || !result.typeError || options.typeErrors !== 'warn') return result;
+  const unchecked = compileChecked(source, path, { ...options, checkTypes: false });
+  return unchecked.ok ? { ok: true, expression: { ...unchecked.expression, typeWarning: result.message } } : unchecked;
+}
+
+function compileChecked(source: string, path: string, options: CompileOptions): CompileResult {
   const { limits } = options;
   if (source.trim() === '') return { ok: false, message: 'the expression is empty' };
   if (source.length > limits.maxExpressionLength) {

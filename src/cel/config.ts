@@ -2,7 +2,7 @@ import { OPERATIONS, type Operation } from '../admission/types.js';
 import { ConfigError, ConfigNode, parseDuration } from '../config/reader.js';
 import { parseLabelSelector } from '../util/label-selector.js';
 import { DEFAULT_LIMITS, type RuleLimits } from './budget.js';
-import { compileExpression, type CompiledExpression, type ExpectedResult } from './compile.js';
+import { compileExpression, type CompiledExpression, type CompileOptions, type ExpectedResult } from './compile.js';
 import { DYN, variableType, type Type } from './types.js';
 import {
   FAILURE_POLICIES,
@@ -39,6 +39,8 @@ const MAX_ANNOTATION_KEY = 63;
 /** The rule's variables visible to an expression, with the types their expressions have. */
 type VariableTypes = ReadonlyMap<string, Type>;
 
+type TypeErrors = NonNullable<CompileOptions['typeErrors']>;
+
 /** Stands in for an expression that failed to compile; the rule is then dropped, so it never runs. */
 const FAILED: CompiledExpression = {
   source: '',
@@ -51,15 +53,20 @@ const FAILED: CompiledExpression = {
 /** Parses one rule body, collecting every expression error rather than stopping at the first. */
 class RuleParser {
   readonly errors: RuleLoadError[] = [];
+  readonly typeWarnings: RuleLoadError[] = [];
 
   constructor(
     private readonly rule: string,
     private readonly source: string,
     private readonly limits: RuleLimits,
+    private readonly typeErrors: TypeErrors,
   ) {}
 
   expression(node: ConfigNode, variables: VariableTypes, expect?: ExpectedResult): CompiledExpression {
-    const result = compileExpression(node.string(), node.path, { limits: this.limits, variables, ...(expect ? { expect } : {}) });
+    const result = compileExpression(node.string(), node.path, { limits: this.limits, variables, typeErrors: this.typeErrors, ...(expect ? { expect } : {}) });
+    if (result.ok && result.expression.typeWarning !== undefined) {
+      this.typeWarnings.push({ rule: this.rule, path: node.path, message: result.expression.typeWarning, source: this.source });
+    }
     if (result.ok) return result.expression;
     this.errors.push({ rule: this.rule, path: node.path, message: result.message, source: this.source });
     return FAILED;
@@ -177,11 +184,19 @@ function brokenRule(name: string, source: string, frame: RuleFrame, errors: Rule
  * errors still yields a rule when its mode, failurePolicy and match could be read: a broken rule that
  * fails by its policy where it applies, never one that silently stops applying.
  */
-function parseRuleBody(body: ConfigNode, name: string, source: string, limits: RuleLimits): { rule?: CompiledRule; errors: RuleLoadError[] } {
-  const parser = new RuleParser(name, source, limits);
+interface ParsedBody {
+  rule?: CompiledRule;
+  errors: RuleLoadError[];
+  typeWarnings: RuleLoadError[];
+}
+
+function parseRuleBody(body: ConfigNode, name: string, source: string, limits: RuleLimits, typeErrors: TypeErrors): ParsedBody {
+  const parser = new RuleParser(name, source, limits, typeErrors);
   const frame: Partial<RuleFrame> = {};
-  const broken = (errors: RuleLoadError[]): { rule?: CompiledRule; errors: RuleLoadError[] } =>
-    frame.mode && frame.failurePolicy && frame.match ? { rule: brokenRule(name, source, frame as RuleFrame, errors), errors } : { errors };
+  const broken = (errors: RuleLoadError[]): ParsedBody =>
+    frame.mode && frame.failurePolicy && frame.match
+      ? { rule: brokenRule(name, source, frame as RuleFrame, errors), errors, typeWarnings: parser.typeWarnings }
+      : { errors, typeWarnings: parser.typeWarnings };
   try {
     const paramsNode = body.get('params');
     if (paramsNode.present) paramsNode.map();
@@ -209,7 +224,7 @@ function parseRuleBody(body: ConfigNode, name: string, source: string, limits: R
     if (rule.validations.length === 0 && rule.auditAnnotations.length === 0) {
       body.fail('a rule needs at least one validation or audit annotation');
     }
-    return parser.errors.length > 0 ? broken(parser.errors) : { rule, errors: [] };
+    return parser.errors.length > 0 ? broken(parser.errors) : { rule, errors: [], typeWarnings: parser.typeWarnings };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return broken([...parser.errors, { rule: name, path: error.path, message: error.problem, source }]);
@@ -225,7 +240,7 @@ function checkName(node: ConfigNode): string {
 }
 
 function emptySet(limits: RuleLimits): RuleSet {
-  return { rules: [], loadErrors: [], limits };
+  return { rules: [], loadErrors: [], typeWarnings: [], limits };
 }
 
 /** Adds a rule unless its name is taken, in which case the later one is the load error. */
@@ -271,8 +286,10 @@ export function parseRules(node: ConfigNode, limitsNode: ConfigNode = new Config
       set.loadErrors.push({ rule: name, path: error.path, message: error.problem, source });
       continue;
     }
-    const { rule, errors } = parseRuleBody(item, name, source, set.limits);
+    // The config file holds rules written before this ztgate: a type error is a warning (CompileOptions.typeErrors).
+    const { rule, errors, typeWarnings } = parseRuleBody(item, name, source, set.limits, 'warn');
     set.loadErrors.push(...errors);
+    set.typeWarnings.push(...typeWarnings);
     if (rule) addRule(set, rule, item.get('name').path);
   }
   return set;
@@ -282,7 +299,7 @@ export function parseRules(node: ConfigNode, limitsNode: ConfigNode = new Config
  * ZeroTrustRule objects (from the in-cluster informer): metadata.name names the rule and .spec holds the
  * same model as a config entry, without `name`. Paths in load errors start at `spec`.
  */
-export function compileRuleObjects(objects: unknown[], sourceLabel: string, limits: RuleLimits = DEFAULT_LIMITS): RuleSet {
+export function compileRuleObjects(objects: unknown[], sourceLabel: string, limits: RuleLimits = DEFAULT_LIMITS, typeErrors: TypeErrors = 'refuse'): RuleSet {
   const set = emptySet(limits);
   objects.forEach((object, index) => {
     const root = new ConfigNode(object, '');
@@ -301,8 +318,9 @@ export function compileRuleObjects(objects: unknown[], sourceLabel: string, limi
       set.loadErrors.push({ rule: name, path: error.path, message: error.problem, source: sourceLabel });
       return;
     }
-    const { rule, errors } = parseRuleBody(root.get('spec'), name, sourceLabel, limits);
+    const { rule, errors, typeWarnings } = parseRuleBody(root.get('spec'), name, sourceLabel, limits, typeErrors);
     set.loadErrors.push(...errors);
+    set.typeWarnings.push(...typeWarnings);
     if (rule) addRule(set, rule, 'metadata.name');
   });
   return set;
@@ -310,7 +328,7 @@ export function compileRuleObjects(objects: unknown[], sourceLabel: string, limi
 
 /** Config rules first: a cluster object cannot replace a rule of the same name from the config file. */
 export function mergeRuleSets(a: RuleSet, b: RuleSet): RuleSet {
-  const merged: RuleSet = { rules: [...a.rules], loadErrors: [...a.loadErrors, ...b.loadErrors], limits: a.limits };
+  const merged: RuleSet = { rules: [...a.rules], loadErrors: [...a.loadErrors, ...b.loadErrors], typeWarnings: [...a.typeWarnings, ...b.typeWarnings], limits: a.limits };
   for (const rule of b.rules) addRule(merged, rule, 'metadata.name');
   return merged;
 }

@@ -84,5 +84,7 @@ export interface RuleSet {
   rules: CompiledRule[];
   /** Rules that failed to load: reported in /readyz and a metric; those with a readable match fail where they apply. */
   loadErrors: RuleLoadError[];
+  /** Type errors of stored rules, which load anyway (CompileOptions.typeErrors): logged, and kept here for /readyz. */
+  typeWarnings: RuleLoadError[];
   limits: RuleLimits;
 }

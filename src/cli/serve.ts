@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { buildApp } from '../app.js';
+import { TYPE_WARNING } from '../cel/rule-objects.js';
 import { policyNotices } from '../calico/config.js';
 import { parseDuration, ConfigNode } from '../config/reader.js';
 import type { Config } from '../config/types.js';
@@ -259,6 +260,7 @@ async function clusterConfig(kubeconfig: string | undefined, env: NodeJS.Process
 function logNotices(logger: Logger, config: Config): void {
   for (const notice of policyNotices(config.policy)) logger.warn({ source: config.source, notice }, 'config leaves a check off');
   for (const notice of configRuleReachNotices(config)) logger.warn({ source: config.source, notice }, 'custom rule matches requests ztgate is never sent');
+  for (const problem of config.rules.typeWarnings) logger.warn(problem, TYPE_WARNING);
 }
 
 /** Serving starts at once; until the first list completes, readiness says so and the cache is empty. */

@@ -29,7 +29,8 @@ export interface ReadinessInputs {
 
 /** /readyz answers false while draining so the Service stops routing before the server closes. */
 export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: ReadinessCheck[] } {
-  const { loadErrors } = inputs.config.rules;
+  const { loadErrors, typeWarnings } = inputs.config.rules;
+  const typeNotes = typeWarnings.map((e) => `${e.rule} ${e.path}: type error kube-apiserver would refuse, loaded unchecked: ${e.message}`);
   const checks: ReadinessCheck[] = [
     { name: 'draining', ok: !inputs.draining, detail: inputs.draining ? 'shutting down' : 'serving' },
     { name: 'certificates', ok: inputs.certificatesLoaded, detail: inputs.certificatesLoaded ? 'loaded' : 'not loaded' },
@@ -44,7 +45,7 @@ export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: Re
       // A bad custom rule does not make ztgate unready (the rest of the config works) but is never hidden.
       name: 'rules',
       ok: true,
-      detail: loadErrors.length === 0 ? 'all rules loaded' : loadErrors.map((e) => `${e.rule} ${e.path}: ${e.message}`).join('; '),
+      detail: [loadErrors.length === 0 ? 'all rules loaded' : loadErrors.map((e) => `${e.rule} ${e.path}: ${e.message}`).join('; '), ...typeNotes].join('; '),
     },
   ];
   return { ready: checks.every((check) => check.ok), checks };

@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { RULE_API_VERSION } from '../cel/config.js';
-import { withRuleObjects } from '../cel/rule-objects.js';
+import { TYPE_WARNING, withRuleObjects } from '../cel/rule-objects.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import { RULE_PLURAL } from '../manifests/names.js';
@@ -51,8 +51,9 @@ export class ClusterRuleSource {
   effective(config: Config): Config {
     const { revision } = this.cache;
     if (this.merged && this.merged.config === config && this.merged.revision === revision) return this.merged.merged;
-    const { config: merged, loadErrors } = withRuleObjects(config, [...this.cache.values()]);
+    const { config: merged, loadErrors, typeWarnings } = withRuleObjects(config, [...this.cache.values()]);
     for (const problem of loadErrors) this.logger.error(problem, 'ZeroTrustRule failed to load');
+    for (const problem of typeWarnings) this.logger.warn(problem, TYPE_WARNING);
     this.merged = { config, revision, merged };
     return merged;
   }

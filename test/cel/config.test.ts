@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compileRuleObjects, mergeRuleSets, parseRules, RULE_API_VERSION, RULE_KIND } from '../../src/cel/config.js';
 import { ConfigNode } from '../../src/config/reader.js';
+import { readiness } from '../../src/http/readiness.js';
+import { StaticNamespaceSource } from '../../src/facts/static.js';
 import { configWithRules } from './support.js';
 
 const rule = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -13,6 +15,55 @@ const rule = (name: string, extra: Record<string, unknown> = {}) => ({
 
 /** The rules that loaded; a broken one stays in the set, marked, so that it fails by its failurePolicy. */
 const loaded = (rules: readonly { name: string; loadError?: string }[]): string[] => rules.filter((r) => r.loadError === undefined).map((r) => r.name);
+
+/**
+ * Type errors, as cel-go's checker has kube-apiserver refuse them when a policy is created (object is dyn
+ * there too). A rule being written (a ZeroTrustRule object, through ZT-RULE-001) is refused with them; a
+ * stored one (the config file, or an object already in the cluster) still loads, unchecked, with a warning.
+ */
+const TYPE_CASES: { why: string; rule: Record<string, unknown>; path: string; message: RegExp }[] = [
+    { why: 'an operator no overload of which takes its operands', rule: rule('operands', { validations: [{ expression: "size(object.spec.containers) + 'x' == 'y'" }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 30: found no matching overload for '_\+_' applied to '\(int, string\)'$/ },
+    { why: 'a comparison of a request field with another type', rule: rule('request-type', { validations: [{ expression: 'request.dryRun == 1' }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 16: found no matching overload for '_==_' applied to '\(bool, int\)'$/ },
+    { why: 'a validation reading an int variable', rule: rule('int-var', { variables: [{ name: 'n', expression: 'size(object.spec.containers)' }], validations: [{ expression: 'variables.n' }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 10: a validation must evaluate to bool, but this expression evaluates to int$/ },
+    { why: 'a variable of one type used as another', rule: rule('var-type', { variables: [{ name: 'names', expression: 'object.spec.containers.map(c, c.name)' }], validations: [{ expression: "variables.names == 'web'" }] }), path: 'rules[0].validations[0].expression', message: /applied to '\(list\(dyn\), string\)'/ },
+    { why: 'an annotation null on one branch and a string on the other', rule: rule('null-branch', { auditAnnotations: [{ key: 'k', valueExpression: "has(object.spec) ? 'x' : null" }] }), path: 'rules[0].auditAnnotations[0].valueExpression', message: /^line 1, column 18: found no matching overload for '_\?_:_' applied to '\(bool, string, null\)'$/ },
+    { why: 'a macro whose predicate is not a bool', rule: rule('predicate', { validations: [{ expression: 'object.spec.containers.all(c, c.name.size())' }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 42: expected type 'bool' but found 'int'$/ },
+    { why: 'a loop over a string', rule: rule('range', { validations: [{ expression: "object.metadata.name.lowerAscii().exists(c, c == 'a')" }] }), path: 'rules[0].validations[0].expression', message: /expression of type 'string' cannot be range of a comprehension/ },
+];
+
+/** A config entry as the ZeroTrustRule object of the same name. */
+function asObject(entry: Record<string, unknown>): Record<string, unknown> {
+  const { name, ...spec } = entry;
+  return { apiVersion: RULE_API_VERSION, kind: RULE_KIND, metadata: { name }, spec };
+}
+
+describe('type errors', () => {
+  for (const c of TYPE_CASES) {
+    test(`${c.why}: a new ZeroTrustRule is refused at spec.${c.path.replace(/^rules\[0\]\./, '')}`, () => {
+      const set = compileRuleObjects([asObject(c.rule)], RULE_KIND);
+      assert.equal(set.loadErrors.length, 1, JSON.stringify(set.loadErrors));
+      assert.equal(set.loadErrors[0]!.path, c.path.replace(/^rules\[0\]\./, 'spec.'));
+      assert.match(set.loadErrors[0]!.message, c.message);
+    });
+    test(`${c.why}: a stored rule loads unchecked, with a warning at ${c.path}`, () => {
+      const config = configWithRules([c.rule]);
+      assert.deepEqual(config.rules.loadErrors, []);
+      assert.equal(config.rules.rules.length, 1);
+      assert.equal(config.rules.typeWarnings.length, 1, JSON.stringify(config.rules.typeWarnings));
+      assert.equal(config.rules.typeWarnings[0]!.path, c.path);
+      assert.match(config.rules.typeWarnings[0]!.message, c.message);
+      const stored = compileRuleObjects([asObject(c.rule)], RULE_KIND, undefined, 'warn');
+      assert.deepEqual([stored.loadErrors, stored.typeWarnings.map((w) => w.message)], [[], config.rules.typeWarnings.map((w) => w.message)]);
+    });
+  }
+});
+
+test('/readyz names a stored rule\'s type error in the rules check, which stays ok', () => {
+  const config = configWithRules([TYPE_CASES[0]!.rule]);
+  const check = readiness({ draining: false, certificatesLoaded: true, config, namespaces: new StaticNamespaceSource([]) }).checks.find((c) => c.name === 'rules');
+  assert.equal(check?.ok, true);
+  assert.match(check?.detail ?? '', /^all rules loaded; operands rules\[0\]\.validations\[0\]\.expression: type error kube-apiserver would refuse, loaded unchecked: line 1, column 30: found no matching overload/);
+});
 
 describe('bad rules are reported and the rest still loads', () => {
   test('load errors name the rule, the expression path and the position', () => {
@@ -100,14 +151,6 @@ describe('bad rules are reported and the rest still loads', () => {
     { why: 'a match condition that yields an int', rule: rule('cond-int', { matchConditions: [{ name: 'c', expression: '1 + 1' }] }), path: 'rules[0].matchConditions[0].expression', message: /a match condition must evaluate to bool, but this expression evaluates to int/ },
     { why: 'a messageExpression that yields an int', rule: rule('msg-int', { validations: [{ expression: 'true', messageExpression: 'size(object.spec.containers)' }] }), path: 'rules[0].validations[0].messageExpression', message: /a messageExpression must evaluate to string, but this expression evaluates to int/ },
     { why: 'an audit annotation value that yields a bool', rule: rule('audit-bool', { auditAnnotations: [{ key: 'k', valueExpression: "object.metadata.name == 'x'" }] }), path: 'rules[0].auditAnnotations[0].valueExpression', message: /an audit annotation value must evaluate to string or null, but this expression evaluates to bool/ },
-    // Types, as cel-go's checker has Kubernetes refuse them when a policy is created (object is dyn there too).
-    { why: 'an operator no overload of which takes its operands', rule: rule('operands', { validations: [{ expression: "size(object.spec.containers) + 'x' == 'y'" }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 30: found no matching overload for '_\+_' applied to '\(int, string\)'$/ },
-    { why: 'a comparison of a request field with another type', rule: rule('request-type', { validations: [{ expression: 'request.dryRun == 1' }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 16: found no matching overload for '_==_' applied to '\(bool, int\)'$/ },
-    { why: 'a validation reading an int variable', rule: rule('int-var', { variables: [{ name: 'n', expression: 'size(object.spec.containers)' }], validations: [{ expression: 'variables.n' }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 10: a validation must evaluate to bool, but this expression evaluates to int$/ },
-    { why: 'a variable of one type used as another', rule: rule('var-type', { variables: [{ name: 'names', expression: 'object.spec.containers.map(c, c.name)' }], validations: [{ expression: "variables.names == 'web'" }] }), path: 'rules[0].validations[0].expression', message: /applied to '\(list\(dyn\), string\)'/ },
-    { why: 'an annotation null on one branch and a string on the other', rule: rule('null-branch', { auditAnnotations: [{ key: 'k', valueExpression: "has(object.spec) ? 'x' : null" }] }), path: 'rules[0].auditAnnotations[0].valueExpression', message: /^line 1, column 18: found no matching overload for '_\?_:_' applied to '\(bool, string, null\)'$/ },
-    { why: 'a macro whose predicate is not a bool', rule: rule('predicate', { validations: [{ expression: 'object.spec.containers.all(c, c.name.size())' }] }), path: 'rules[0].validations[0].expression', message: /^line 1, column 42: expected type 'bool' but found 'int'$/ },
-    { why: 'a loop over a string', rule: rule('range', { validations: [{ expression: "object.metadata.name.lowerAscii().exists(c, c == 'a')" }] }), path: 'rules[0].validations[0].expression', message: /expression of type 'string' cannot be range of a comprehension/ },
     { why: 'message construction', rule: rule('proto', { validations: [{ expression: 'google.protobuf.Int64Value{value: 1} == 1' }] }), path: 'rules[0].validations[0].expression', message: /not supported/ },
   ];
 

@@ -205,6 +205,11 @@ describe('audit annotations', () => {
     assert.deepEqual(annotations("object.spec.replicas > 5 ? 'big' : ''"), { violations: [], auditAnnotations: {} });
     assert.deepEqual(annotations("'  '"), { violations: [], auditAnnotations: {} });
   });
+  // The config file's rules are stored ones, loaded despite type errors (CompileOptions.typeErrors): as before.
+  test('a conditional of a string and null, stored before types were checked, still runs', () => {
+    assert.deepEqual(annotations("object.spec.replicas > 1 ? 'big' : null").auditAnnotations, { 'a.note': 'big' });
+    assert.deepEqual(annotations("object.spec.replicas > 5 ? 'big' : null").auditAnnotations, {});
+  });
   test('a value is trimmed', () => assert.deepEqual(annotations("' replicas=' + string(object.spec.replicas) + '\\n'").auditAnnotations, { 'a.note': 'replicas=3' }));
   test('anything else is a failure', () => {
     assert.deepEqual(annotations('object.spec.replicas').violations.map((v) => v.message), ['ZT-RULE a: auditAnnotations "note" returned int, expected string or null']);
