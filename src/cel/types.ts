@@ -207,14 +207,19 @@ export function isAssignable(target: Type, source: Type): boolean {
   if (targetVariable) return bind(targetVariable, source, (bound) => isAssignable(bound, source));
   const [to, from] = [resolve(target), resolve(source)];
   if (to === from || to.kind === 'dyn' || from.kind === 'dyn') return true;
+  return assignableKinds(to, from, isAssignable);
+}
+
+/** Assignability kind by kind, the parameters of lists and maps compared by `inner`. */
+function assignableKinds(to: Type, from: Type, inner: (target: Type, source: Type) => boolean): boolean {
   if (isNullable(to, from) || isNullable(from, to)) return true;
   switch (to.kind) {
     case 'primitive':
       return from.kind === 'primitive' && to.name === from.name;
     case 'list':
-      return from.kind === 'list' && isAssignable(to.element, from.element);
+      return from.kind === 'list' && inner(to.element, from.element);
     case 'map':
-      return from.kind === 'map' && isAssignable(to.key, from.key) && isAssignable(to.value, from.value);
+      return from.kind === 'map' && inner(to.key, from.key) && inner(to.value, from.value);
     case 'type':
       return from.kind === 'type';
     case 'object':
@@ -236,21 +241,8 @@ export function maySameType(a: Type, b: Type): boolean {
 /** Like isAssignable, but binds nothing: for trying overloads whose failure must leave no trace. */
 export function couldAssign(target: Type, source: Type): boolean {
   const [to, from] = [resolve(target), resolve(source)];
-  if (to === from || isOpen(to) || isOpen(from) || isNullable(to, from) || isNullable(from, to)) return true;
-  switch (to.kind) {
-    case 'primitive':
-      return from.kind === 'primitive' && to.name === from.name;
-    case 'list':
-      return from.kind === 'list' && couldAssign(to.element, from.element);
-    case 'map':
-      return from.kind === 'map' && couldAssign(to.key, from.key) && couldAssign(to.value, from.value);
-    case 'type':
-      return from.kind === 'type';
-    case 'object':
-      return from.kind === 'object' && from.name === to.name;
-    default:
-      return false;
-  }
+  if (to === from || isOpen(to) || isOpen(from)) return true;
+  return assignableKinds(to, from, couldAssign);
 }
 
 /** The same type, structurally (variables by what they are bound to). */
