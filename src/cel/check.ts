@@ -6,6 +6,7 @@ import { KNOWN_FUNCTIONS, RULE_ENV } from './env.js';
 import { compileFast } from './fast/planner.js';
 import { compileRegex } from './lib/regex.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
+import { SourcePositions } from './positions.js';
 import { BOOL, DYN, INT, STRING, isAssignable, listOf, mapOf, primitive, resolve, type Type } from './types.js';
 import { callType as typeOfCall, elementType, isRefusal, rangeTypes, selectType as typeOfField, TYPE_VALUES } from './typing.js';
 import { ROOT_VARIABLE_TYPES } from './variable-types.js';
@@ -79,11 +80,15 @@ type Scope = ReadonlyMap<string, Type>;
  * first problem with its position, and gives the expression's type.
  */
 export class Checker {
+  private readonly positions: SourcePositions;
+
   constructor(
-    private readonly parsed: ParsedExpr,
+    parsed: ParsedExpr,
     private readonly source: string,
     private readonly options: CheckOptions,
-  ) {}
+  ) {
+    this.positions = new SourcePositions(parsed, source);
+  }
 
   fail(expr: Expr, problem: string): never {
     throw new CompileError(`${this.at(expr.id)}${problem}`);
@@ -95,24 +100,10 @@ export class Checker {
   }
 
   at(id: bigint): string {
-    const offset = this.offsetOf(id);
+    const offset = this.positions.offsetOf(id);
     if (offset === undefined) return '';
     const { line, column } = lineColumn(this.source, offset);
     return `line ${line}, column ${column}: `;
-  }
-
-  private nodes: Map<string, Expr> | undefined;
-
-  /** Where cel-go places a node: a call at its `(`, a conditional at its `?`, everything else where it starts. */
-  offsetOf(id: bigint): number | undefined {
-    let offset = this.parsed.sourceInfo?.positions[String(id)];
-    if (offset === undefined) return undefined;
-    // The parser puts an operator after a number literal at the space before it (`1 + 2u`: column 2);
-    // cel-go, and every other operator here, at the operator itself.
-    while (offset < this.source.length && /\s/.test(this.source[offset]!)) offset++;
-    this.nodes ??= indexNodes(this.parsed.expr);
-    const node = this.nodes.get(String(id));
-    return node ? celGoOffset(node, offset, this.source, this.parsed.sourceInfo?.positions ?? {}) : offset;
   }
 
   /** `inFormat`: the expression is an argument of a `format` call, at any depth (see literalElement). */
@@ -323,54 +314,4 @@ function isConstant(expr: Expr): boolean {
 /** `variables` as the rule's variables, not a loop variable of that name. */
 function isVariables(expr: Expr, scope: Scope): boolean {
   return expr.exprKind.case === 'identExpr' && expr.exprKind.value.name === 'variables' && !scope.has('variables');
-}
-
-function indexNodes(root: Expr | undefined): Map<string, Expr> {
-  const nodes = new Map<string, Expr>();
-  const visit = (expr: Expr): void => {
-    if (!nodes.has(String(expr.id))) nodes.set(String(expr.id), expr);
-    for (const { child } of children(expr)) visit(child);
-  };
-  if (root) visit(root);
-  return nodes;
-}
-
-/** `.name (` or `name (` / `ns.name (` from a call's recorded place: the parser's, from which cel-go's `(` follows. */
-const MEMBER_CALL = /\.\s*[A-Za-z_][A-Za-z0-9_]*\s*\(/y;
-const GLOBAL_CALL = /[A-Za-z_][A-Za-z0-9_.]*\s*\(/y;
-
-/**
- * The parser places a call at its name (or at the dot before a method's name), a macro's parts at that
- * dot, `has()` at its name and a conditional at its condition; cel-go places the first three at the `(`
- * and a conditional at its `?`, and Kubernetes' messages show cel-go's places.
- */
-function celGoOffset(node: Expr, offset: number, source: string, positions: Record<string, number>): number {
-  const kind = node.exprKind;
-  if (kind.case === 'callExpr' && kind.value.function === '_?_:_' && source[offset] !== '.') {
-    return questionMark(kind.value.args[1], source, positions) ?? offset;
-  }
-  const named = kind.case === 'callExpr' && /^[A-Za-z_]/.test(kind.value.function);
-  const macro = kind.case === 'comprehensionExpr' || (kind.case === 'selectExpr' && kind.value.testOnly);
-  if (!named && !macro && !(kind.case === 'callExpr' && source[offset] === '.')) return offset;
-  for (const pattern of [MEMBER_CALL, GLOBAL_CALL]) {
-    pattern.lastIndex = offset;
-    if (pattern.test(source)) return pattern.lastIndex - 1;
-  }
-  return offset;
-}
-
-/** The `?` before a conditional's first branch: back from where that branch starts, over spaces and parentheses. */
-function questionMark(branch: Expr | undefined, source: string, positions: Record<string, number>): number | undefined {
-  if (!branch) return undefined;
-  let start = Infinity;
-  const visit = (expr: Expr): void => {
-    const at = positions[String(expr.id)];
-    if (at !== undefined && at < start) start = at;
-    for (const { child } of children(expr)) visit(child);
-  };
-  visit(branch);
-  if (start === Infinity) return undefined;
-  let i = start - 1;
-  while (i >= 0 && /[\s(]/.test(source[i]!)) i--;
-  return source[i] === '?' ? i : undefined;
 }
