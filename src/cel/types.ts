@@ -56,11 +56,6 @@ export function isOpen(type: Type): boolean {
   return resolved.kind === 'dyn' || resolved.kind === 'variable';
 }
 
-export function isPrimitive(type: Type, name: Primitive): boolean {
-  const resolved = resolve(type);
-  return resolved.kind === 'primitive' && resolved.name === name;
-}
-
 /** The name cel-go's messages give a type: `list(int)`, `map(string, dyn)`, `type(int)`; an unbound parameter is dyn. */
 export function formatType(type: Type): string {
   const resolved = resolve(type);
@@ -246,7 +241,7 @@ export function couldAssign(target: Type, source: Type): boolean {
 }
 
 /** The same type, structurally (variables by what they are bound to). */
-export function sameType(a: Type, b: Type): boolean {
+function sameType(a: Type, b: Type): boolean {
   const [x, y] = [resolve(a), resolve(b)];
   if (x === y) return true;
   if (x.kind !== y.kind) return false;

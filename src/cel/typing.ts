@@ -52,10 +52,6 @@ for (const func of RULE_ENV.funcs as Iterable<CelFunc>) {
   OVERLOADS.set(func.name, list);
 }
 
-export function hasOverloads(name: string): boolean {
-  return OVERLOADS.has(name);
-}
-
 /** cel-go's wording: `'(string, int)'`, or `'string.(int)'` for a method. */
 function noOverload(name: string, receiver: boolean, operands: readonly Type[]): Refusal {
   const args = `(${(receiver ? operands.slice(1) : operands).map(formatType).join(', ')})`;
