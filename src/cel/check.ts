@@ -7,7 +7,7 @@ import { compileFast } from './fast/planner.js';
 import { compileRegex } from './lib/regex.js';
 import { OPT_HAS, OPT_INDEX, OPT_SELECT } from './optional-syntax.js';
 import { SourcePositions } from './positions.js';
-import { BOOL, DYN, INT, STRING, isAssignable, listOf, mapOf, primitive, resolve, type Type } from './types.js';
+import { BOOL, DYN, INT, STRING, isAssignable, listOf, mapOf, optionalOf, primitive, resolve, type Type } from './types.js';
 import { callType as typeOfCall, elementType, isRefusal, rangeTypes, selectType as typeOfField, TYPE_VALUES } from './typing.js';
 import { ROOT_VARIABLE_TYPES } from './variable-types.js';
 
@@ -121,9 +121,11 @@ export class Checker {
         return this.selectType(expr, kind.value, scope, depth, inFormat);
       case 'listExpr': {
         const { elements, optionalIndices } = kind.value;
-        const types = elements.map((element) => this.check(element, scope, depth + 1, inFormat));
-        const required = elements.flatMap((element, i) => (optionalIndices.includes(i) ? [] : [{ element, type: types[i]! }]));
-        return listOf(this.literalElement(required, inFormat));
+        const types = elements.map((element, i) => {
+          const type = this.check(element, scope, depth + 1, inFormat);
+          return optionalIndices.includes(i) ? heldBy(type) : type;
+        });
+        return listOf(this.literalElement(elements.map((element, i) => ({ element, type: types[i]! })), inFormat));
       }
       case 'structExpr': {
         if (kind.value.messageName !== '') this.fail(expr, `message construction (${kind.value.messageName}{...}) is not supported`);
@@ -133,7 +135,7 @@ export class Checker {
           if (entry.keyKind.case === 'mapKey') keys.push({ element: entry.keyKind.value, type: this.check(entry.keyKind.value, scope, depth + 1, inFormat) });
           if (entry.value) {
             const type = this.check(entry.value, scope, depth + 1, inFormat);
-            if (!entry.optionalEntry) values.push({ element: entry.value, type });
+            values.push({ element: entry.value, type: entry.optionalEntry ? heldBy(type) : type });
           }
         }
         return mapOf(this.literalElement(keys, inFormat), this.literalElement(values, inFormat));
@@ -235,12 +237,14 @@ export class Checker {
     const operands = [...(call.target && !namespaced ? [call.target] : []), ...call.args];
     const formatArgument = inFormat || call.function === 'format';
     const types = operands.map((operand) => this.check(operand, scope, depth + 1, formatArgument));
-    if ((call.function === OPT_SELECT || call.function === OPT_HAS) && call.args[1]?.exprKind.case === 'constExpr') {
-      const field = call.args[1].exprKind.value.constantKind;
-      if (field.case === 'stringValue' && isVariables(call.args[0]!, scope)) this.variableType(expr, field.value);
-      else if (field.case === 'stringValue' && resolve(types[0]!).kind === 'object') this.fieldOf(expr, types[0]!, field.value);
+    // `x.?f` (and `has(x.?f)`): the field as a select would find it, of what the optional holds when x is one.
+    let selected: Type | undefined;
+    const field = call.args[1]?.exprKind.case === 'constExpr' ? call.args[1].exprKind.value.constantKind : undefined;
+    if ((call.function === OPT_SELECT || call.function === OPT_HAS) && field?.case === 'stringValue') {
+      const target = resolve(types[0]!);
+      selected = isVariables(call.args[0]!, scope) ? this.variableType(expr, field.value) : this.fieldOf(expr, target.kind === 'optional' ? target.of : target, field.value);
     }
-    let typed = typeOfCall(name, call.target !== undefined && !namespaced, types);
+    let typed = call.function === OPT_SELECT && selected ? optionalOf(selected) : typeOfCall(name, call.target !== undefined && !namespaced, types);
     if (isRefusal(typed)) {
       this.refuseType(typed.operand === undefined ? expr : operands[typed.operand]!, typed.refusal);
       typed = DYN;
@@ -309,6 +313,12 @@ function isConstant(expr: Expr): boolean {
   if (kind === 'constExpr') return true;
   if (kind !== 'callExpr' && kind !== 'listExpr' && kind !== 'structExpr') return false;
   return children(expr).every(({ child }) => isConstant(child));
+}
+
+/** What an optional entry of a literal (`[?x]`, `{?k: x}`) contributes: the value its optional holds. */
+function heldBy(type: Type): Type {
+  const resolved = resolve(type);
+  return resolved.kind === 'optional' ? resolved.of : DYN;
 }
 
 /** `variables` as the rule's variables, not a loop variable of that name. */

@@ -15,6 +15,8 @@ export type Type =
   | { readonly kind: 'type'; readonly of: Type }
   /** One of Kubernetes' declared objects (`request`, `namespaceObject`), fields by name. */
   | { readonly kind: 'object'; readonly name: string; readonly fields: ReadonlyMap<string, Type> }
+  /** cel-go's optional_type(T): `x.?f`, `m[?k]`, `optional.of(v)`. */
+  | { readonly kind: 'optional'; readonly of: Type }
   /** The element type of an empty literal, fixed by the first type it meets (cel-go's type parameters). */
   | TypeVariable;
 
@@ -37,6 +39,7 @@ export const STRING = primitive('string');
 export const listOf = (element: Type): Type => ({ kind: 'list', element });
 export const mapOf = (key: Type, value: Type): Type => ({ kind: 'map', key, value });
 export const typeOf = (of: Type): Type => ({ kind: 'type', of });
+export const optionalOf = (of: Type): Type => ({ kind: 'optional', of });
 export const freshVariable = (): TypeVariable => ({ kind: 'variable' });
 
 /** The type a variable stands for now: itself while unbound. */
@@ -73,6 +76,8 @@ export function formatType(type: Type): string {
       return `type(${formatType(resolved.of)})`;
     case 'object':
       return resolved.name;
+    case 'optional':
+      return `optional_type(${formatType(resolved.of)})`;
   }
 }
 
@@ -106,6 +111,8 @@ export function settle(type: Type): Type {
       return mapOf(settle(resolved.key), settle(resolved.value));
     case 'type':
       return typeOf(settle(resolved.of));
+    case 'optional':
+      return optionalOf(settle(resolved.of));
     default:
       return resolved;
   }
@@ -138,15 +145,17 @@ function occursIn(variable: TypeVariable, type: Type): boolean {
       return occursIn(variable, resolved.element);
     case 'map':
       return occursIn(variable, resolved.key) || occursIn(variable, resolved.value);
+    case 'optional':
+      return occursIn(variable, resolved.of);
     default:
       return false;
   }
 }
 
-/** cel-go lets null stand where a message may: objects, durations and timestamps (its isLegacyNullable). */
+/** cel-go lets null stand where a message may: objects, optionals, durations and timestamps (its isLegacyNullable). */
 function isNullable(type: Type, other: Type): boolean {
   if (other.kind !== 'primitive' || other.name !== 'null') return false;
-  return type.kind === 'object' || (type.kind === 'primitive' && (type.name === 'null' || type.name === 'duration' || type.name === 'timestamp'));
+  return type.kind === 'object' || type.kind === 'optional' || (type.kind === 'primitive' && (type.name === 'null' || type.name === 'duration' || type.name === 'timestamp'));
 }
 
 /** The last variable of a chain of bound variables, or undefined when the type is not a variable. */
@@ -166,6 +175,7 @@ function isLessSpecific(a: Type, b: Type): boolean {
   if (y.kind === 'dyn' || y.kind === 'variable') return false;
   if (x.kind === 'list' && y.kind === 'list') return isLessSpecific(x.element, y.element);
   if (x.kind === 'map' && y.kind === 'map') return isLessSpecific(x.key, y.key) && isLessSpecific(x.value, y.value);
+  if (x.kind === 'optional' && y.kind === 'optional') return isLessSpecific(x.of, y.of);
   return sameType(x, y);
 }
 
@@ -219,6 +229,8 @@ function assignableKinds(to: Type, from: Type, inner: (target: Type, source: Typ
       return from.kind === 'type';
     case 'object':
       return from.kind === 'object' && from.name === to.name;
+    case 'optional':
+      return from.kind === 'optional' && inner(to.of, from.of);
     default:
       return false;
   }
@@ -230,6 +242,7 @@ export function maySameType(a: Type, b: Type): boolean {
   if (x === y || isOpen(x) || isOpen(y)) return true;
   if (x.kind === 'list' && y.kind === 'list') return maySameType(x.element, y.element);
   if (x.kind === 'map' && y.kind === 'map') return maySameType(x.key, y.key) && maySameType(x.value, y.value);
+  if (x.kind === 'optional' && y.kind === 'optional') return maySameType(x.of, y.of);
   return sameType(x, y);
 }
 
@@ -256,6 +269,8 @@ function sameType(a: Type, b: Type): boolean {
       return true;
     case 'object':
       return x.name === (y as typeof x).name;
+    case 'optional':
+      return sameType(x.of, (y as typeof x).of);
     default:
       return true;
   }

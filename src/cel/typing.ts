@@ -1,5 +1,6 @@
 import type { CelFunc } from '@bufbuild/cel';
 import { RULE_ENV } from './env.js';
+import { OPT_INDEX } from './optional-syntax.js';
 import {
   BOOL,
   DYN,
@@ -12,6 +13,7 @@ import {
   isAssignable,
   listOf,
   mapOf,
+  optionalOf,
   parseDeclared,
   primitive,
   resolve,
@@ -114,6 +116,52 @@ function membership(operands: readonly Type[]): Typed {
   }
 }
 
+/**
+ * `m[?k]`: an optional of what `m[k]` would be, cel-go's `_[?_]`; on an optional, the index of what it
+ * holds (ztgate's rewrite makes `a[?k][j]` an optional index too).
+ */
+function optionalIndex(operands: readonly Type[]): Typed {
+  const container = resolve(operands[0]!);
+  if (container.kind === 'optional') {
+    const inner = index([container.of, operands[1]!]);
+    return optionalOf(isRefusal(inner) ? DYN : inner);
+  }
+  const inner = index(operands);
+  return isRefusal(inner) ? noOverload('_[?_]', false, operands) : optionalOf(inner);
+}
+
+/** The optional library's methods on an optional_type(T), as cel-go declares them; undefined when the receiver is not known to be one. */
+function optionalMethod(name: string, operands: readonly Type[]): Typed | undefined {
+  const receiver = resolve(operands[0]!);
+  if (receiver.kind !== 'optional') return undefined;
+  switch (name) {
+    case 'value':
+      return operands.length === 1 ? receiver.of : undefined;
+    case 'hasValue':
+      return operands.length === 1 ? BOOL : undefined;
+    case 'orValue': {
+      if (operands.length !== 2) return undefined;
+      const result = freshVariable();
+      return isAssignable(result, receiver.of) && isAssignable(result, operands[1]!) ? result : noOverload(name, true, operands);
+    }
+    case 'or': {
+      if (operands.length !== 2) return undefined;
+      const result = freshVariable();
+      return isAssignable(optionalOf(result), receiver) && isAssignable(optionalOf(result), operands[1]!) ? optionalOf(result) : noOverload(name, true, operands);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `optional.unwrap(l)` and `l.unwrapOpt()`: the values of a list of optionals. */
+function unwrapped(list: Type): Type | undefined {
+  const resolved = resolve(list);
+  if (resolved.kind !== 'list') return undefined;
+  const element = resolve(resolved.element);
+  return element.kind === 'optional' ? listOf(element.of) : undefined;
+}
+
 /** `_+_` of two lists is cel-go's `(list(A), list(A)) -> list(A)`; the rest as declared. */
 function addition(operands: readonly Type[]): Typed {
   const [left, right] = operands.map(resolve) as [Type, Type];
@@ -152,6 +200,22 @@ export function callType(name: string, receiver: boolean, operands: readonly Typ
       return BOOL;
     case 'dyn':
       return DYN;
+    case OPT_INDEX:
+      return operands.length === 2 ? optionalIndex(operands) : DYN;
+    case 'optional.of':
+    case 'optional.ofNonZeroValue':
+      return operands.length === 1 && !receiver ? optionalOf(operands[0]!) : declaredCall(name, receiver, operands);
+    case 'optional.none':
+      return operands.length === 0 ? optionalOf(freshVariable()) : declaredCall(name, receiver, operands);
+    case 'value':
+    case 'hasValue':
+    case 'orValue':
+    case 'or':
+      return (receiver && optionalMethod(name, operands)) || declaredCall(name, receiver, operands);
+    case 'optional.unwrap':
+      return (operands.length === 1 && !receiver && unwrapped(operands[0]!)) || declaredCall(name, receiver, operands);
+    case 'unwrapOpt':
+      return (operands.length === 1 && receiver && unwrapped(operands[0]!)) || declaredCall(name, receiver, operands);
     case 'type':
       return operands.length === 1 && !receiver ? typeOf(operands[0]!) : declaredCall(name, receiver, operands);
     default:
