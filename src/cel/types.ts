@@ -54,7 +54,7 @@ export function resolve(type: Type): Type {
 }
 
 /** dyn, or an unbound variable: anything may stand here. */
-export function isOpen(type: Type): boolean {
+function isOpen(type: Type): boolean {
   const resolved = resolve(type);
   return resolved.kind === 'dyn' || resolved.kind === 'variable';
 }
@@ -215,7 +215,7 @@ export function isAssignable(target: Type, source: Type): boolean {
   return assignableKinds(to, from, isAssignable);
 }
 
-/** Assignability kind by kind, the parameters of lists and maps compared by `inner`. */
+/** Assignability kind by kind, the parameters of lists, maps and optionals compared by `inner`. */
 function assignableKinds(to: Type, from: Type, inner: (target: Type, source: Type) => boolean): boolean {
   if (isNullable(to, from) || isNullable(from, to)) return true;
   switch (to.kind) {

@@ -6,13 +6,13 @@ import {
   DYN,
   INT,
   STRING,
-  maySameType,
   couldAssign,
   formatType,
   freshVariable,
   isAssignable,
   listOf,
   mapOf,
+  maySameType,
   optionalOf,
   parseDeclared,
   primitive,
@@ -29,10 +29,9 @@ import {
  * refused here is one that could only fail when evaluated.
  */
 
-/** Why an expression cannot type; `at` when cel-go places it on an operand rather than on the call. */
+/** Why an expression cannot type; `operand` when cel-go places it on an operand rather than on the call. */
 export interface Refusal {
   refusal: string;
-  at?: 'operand';
   operand?: number;
 }
 
@@ -89,13 +88,12 @@ function index(operands: readonly Type[]): Typed {
   switch (container.kind) {
     case 'dyn':
     case 'variable':
+    case 'type':
       return DYN;
     case 'list':
       return isAssignable(INT, key) ? container.element : noOverload('_[_]', false, operands);
     case 'map':
       return isAssignable(container.key, key) ? container.value : noOverload('_[_]', false, operands);
-    case 'type':
-      return DYN;
     default:
       return noOverload('_[_]', false, operands);
   }
@@ -175,7 +173,7 @@ function addition(operands: readonly Type[]): Typed {
 /** `_&&_` and `_||_` take bools; cel-go names the operand that is not one. */
 function logical(operands: readonly Type[]): Typed {
   const wrong = operands.findIndex((operand) => !isAssignable(BOOL, operand));
-  return wrong < 0 ? BOOL : { refusal: `expected type 'bool' but found '${formatType(operands[wrong]!)}'`, at: 'operand', operand: wrong };
+  return wrong < 0 ? BOOL : { refusal: `expected type 'bool' but found '${formatType(operands[wrong]!)}'`, operand: wrong };
 }
 
 /** The type of a call whose operands (the receiver first) have these types. */
