@@ -1,4 +1,4 @@
-import { BOOL, DYN, INT, STRING, listOf, mapOf, type Type } from './types.js';
+import { BOOL, DYN, INT, STRING, listOf, mapOf, primitive, type Type } from './types.js';
 
 /**
  * The types Kubernetes declares for a ValidatingAdmissionPolicy's variables when it compiles an expression
@@ -27,8 +27,10 @@ export const REQUEST_TYPE: Type = object('kubernetes.AdmissionRequest', {
   options: DYN,
 });
 
-// Kubernetes declares the timestamps as timestamps; ztgate hands the Namespace over as the API returns it,
-// with RFC 3339 strings there, so they stay dyn rather than promise a type the value does not have.
+// Kubernetes declares the timestamps as timestamps but evaluates the Namespace as the API returns it, with
+// RFC 3339 strings there (objectToResolveVal), as ztgate does: `creationTimestamp == ''` is refused at
+// creation, and `creationTimestamp < timestamp(...)` loads and fails when run, in both.
+const TIMESTAMP = primitive('timestamp');
 export const NAMESPACE_TYPE: Type = object('kubernetes.Namespace', {
   metadata: object('kubernetes.NamespaceMetadata', {
     name: STRING,
@@ -37,16 +39,16 @@ export const NAMESPACE_TYPE: Type = object('kubernetes.Namespace', {
     labels: mapOf(STRING, STRING),
     annotations: mapOf(STRING, STRING),
     UID: STRING,
-    creationTimestamp: DYN,
+    creationTimestamp: TIMESTAMP,
     deletionGracePeriodSeconds: INT,
-    deletionTimestamp: DYN,
+    deletionTimestamp: TIMESTAMP,
     generation: INT,
     resourceVersion: STRING,
     finalizers: stringList,
   }),
   spec: object('kubernetes.NamespaceSpec', { finalizers: stringList }),
   status: object('kubernetes.NamespaceStatus', {
-    conditions: listOf(object('kubernetes.NamespaceCondition', { status: STRING, type: STRING, lastTransitionTime: DYN, message: STRING, reason: STRING })),
+    conditions: listOf(object('kubernetes.NamespaceCondition', { status: STRING, type: STRING, lastTransitionTime: TIMESTAMP, message: STRING, reason: STRING })),
     phase: STRING,
   }),
 });

@@ -36,7 +36,11 @@ export const deployment: JsonObject = {
   },
 };
 export const oldDeployment: JsonObject = { ...deployment, spec: { ...(deployment['spec'] as JsonObject), replicas: 2 } };
-export const namespaceObject: JsonObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'ztgate.io/protected': 'true' } } };
+export const namespaceObject: JsonObject = {
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name: 'shop', labels: { 'ztgate.io/protected': 'true' }, creationTimestamp: '2026-01-01T00:00:00Z' },
+};
 export const params = { allowedRegistries: ['registry.example.com', 'ghcr.io/acme'], maxReplicas: 5, ratio: 0.5 };
 export const variables = [
   { name: 'images', expression: 'object.spec.template.spec.containers.map(c, c.image)' },
@@ -75,6 +79,8 @@ export const CASES: Record<string, Case[]> = {
     { expr: 'request.subResource', value: '' },
     { expr: 'request.dryRun', value: false },
     { expr: "namespaceObject.metadata.labels['ztgate.io/protected'] == 'true'", value: true },
+    // Typed timestamp, as Kubernetes declares it, but the API's string when run, as in kube-apiserver, where it fails too.
+    { expr: "namespaceObject.metadata.creationTimestamp < timestamp('2100-01-01T00:00:00Z')", error: /no matching overload for '_<_' applied to '\(string, google.protobuf.Timestamp\)'/ },
     { expr: 'params.allowedRegistries.size()', value: 2n },
     { expr: 'variables.images.size()', value: 2n },
     { expr: 'variables.sidecars', value: ['docker.io/library/nginx:latest'] },
