@@ -5,6 +5,7 @@ import { ENTER_FUNCTION, enterFunction } from './context.js';
 import { conversionFunctions } from './lib/conversions.js';
 import { stringFormatFunctions } from './lib/string-format.js';
 import { durationFunctions } from './lib/durations.js';
+import { timestampOffsetFunctions } from './lib/timestamp-offsets.js';
 import { formatFunctions } from './lib/format.js';
 import { ipFunctions, ipToString } from './lib/ip.js';
 import { listFunctions } from './lib/lists.js';
@@ -47,6 +48,7 @@ export const RULE_ENV: CelEnv = celEnv({
     ...conversionFunctions,
     ...stringFormatFunctions,
     ...durationFunctions,
+    ...timestampOffsetFunctions,
     ...listFunctions,
     ...listExtensionFunctions,
     ...mapInsertFunctions,

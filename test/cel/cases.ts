@@ -403,6 +403,12 @@ export const CASES: Record<string, Case[]> = {
     { expr: "string(duration('1.5s')) + string(duration('-1.5h')) + string(duration('1us')) + string(duration('0'))", value: '1.5s-5400s0.000001s0s' },
     { expr: "string(timestamp('1970-01-01T00:00:00.100Z')) + string(timestamp('2020-01-01T00:00:00.123456789Z'))", value: '1970-01-01T00:00:00.1Z2020-01-01T00:00:00.123456789Z' },
     { expr: 'string(timestamp(object.spec.replicas))', value: '1970-01-01T00:00:03Z' },
+    // A timestamp keeps the offset it was written with, as a Go time keeps its zone; the getters stay in UTC.
+    { expr: "string(timestamp('2023-01-01T00:30:00.5+01:00')) + ' ' + string(timestamp('2023-01-01T00:30:00-00:00'))", value: '2023-01-01T00:30:00.5+01:00 2023-01-01T00:30:00Z' },
+    { expr: "string(timestamp('2023-12-31T23:30:00-05:30') + duration('90m')) + ' ' + string(duration('1h') + timestamp('2023-01-01T00:30:00+01:00'))", value: '2024-01-01T01:00:00-05:30 2023-01-01T01:30:00+01:00' },
+    { expr: "string([timestamp('2023-01-01T00:30:00+01:00') - duration('1h')].map(t, dyn(t))[0])", value: '2022-12-31T23:30:00+01:00' },
+    { expr: "timestamp('2023-01-01T00:30:00+01:00').getHours() == 23 && timestamp('2023-01-01T00:30:00+01:00') == timestamp('2022-12-31T23:30:00Z')", value: true },
+    { expr: "string(timestamp('9999-12-31T23:30:00+01:00') + duration('1h'))", value: '10000-01-01T00:30:00+01:00' },
     { expr: 'timestamp(object.spec.replicas * 100000000000)', error: /^timestamp overflow$/ },
     { expr: 'duration(object.spec.replicas)', error: /^type conversion error from 'int' to 'google.protobuf.Duration'$/ },
     { expr: "timestamp(object.metadata.name)", error: /^type conversion error from 'string' to 'google.protobuf.Timestamp'$/ },
@@ -459,6 +465,7 @@ export const CASES: Record<string, Case[]> = {
     { expr: "'%e'.format(['-Infinity']) + '|' + '%e'.format([double('nan')])", value: '    -∞|   NaN' },
     { expr: "'%s'.format([duration('-1.5s')]) + ' ' + '%s'.format([duration('1h')])", value: '-1.5s 3600s' },
     { expr: "'%s'.format([timestamp('2020-01-01T00:00:00.5Z')])", value: '2020-01-01T00:00:00.5Z' },
+    { expr: "'%s %s'.format([timestamp('2020-01-01T00:00:00.5+02:00'), [timestamp('2020-01-01T00:00:00-08:00')]])", value: '2020-01-01T00:00:00.5+02:00 [timestamp("2020-01-01T00:00:00-08:00")]' },
     { expr: "'%s %s'.format([-0.0, 1e100])", value: '-0 1e+100' },
     {
       expr: "'%s'.format([[1.5, duration('1s'), 'a', b'x', null, int, timestamp('2020-01-01T00:00:00Z')]])",

@@ -1,28 +1,8 @@
-import { celEnv, celFunc, celUint, CelScalar, isCelError, type CelFunc } from '@bufbuild/cel';
+import { celFunc, celUint, CelScalar, isCelError, type CelFunc } from '@bufbuild/cel';
+import { DURATION, standard, TIMESTAMP, type MessageValue, type SecondsAndNanos } from './standard.js';
+import { formatOffset, offsetOf, parsingOffset } from './timestamp-offsets.js';
 
 const { BOOL, DOUBLE, INT, STRING, UINT } = CelScalar;
-
-/** @bufbuild/cel's standard functions, by signature: `timestamp(string)`. */
-const STANDARD = new Map([...celEnv({}).funcs].map((func: CelFunc) => [`${func.name}(${func.arguments.map(String).join(',')})`, func]));
-
-function standard(signature: string): CelFunc {
-  const func = STANDARD.get(signature);
-  if (!func) throw new Error(`@bufbuild/cel has no ${signature}`);
-  return func;
-}
-
-// The library does not export its timestamp and duration types; its own conversions declare them.
-const TIMESTAMP = standard('timestamp(string)').result;
-export const DURATION = standard('duration(string)').result;
-
-/** A timestamp's or a duration's message, as the library's values hold it. */
-interface SecondsAndNanos {
-  seconds: bigint;
-  nanos: number;
-}
-export interface MessageValue {
-  message: SecondsAndNanos;
-}
 
 const MIN_INT = -(2n ** 63n);
 const MAX_INT = 2n ** 63n - 1n;
@@ -138,13 +118,21 @@ export function formatDuration(duration: MessageValue): string {
   return `${total < 0 ? '-' : ''}${plainDecimal(digits, exponent)}s`;
 }
 
-/** cel-go: time.RFC3339Nano in UTC, the fraction without trailing zeros and left out when zero. */
+/**
+ * cel-go: time.RFC3339Nano in the offset the timestamp was written with (UTC unless it had one), the
+ * fraction without trailing zeros and left out when zero.
+ */
 export function formatTimestamp(timestamp: MessageValue): string {
   const { seconds, nanos } = timestamp.message;
-  const iso = new Date(Number(seconds) * 1000).toISOString();
+  const offset = offsetOf(timestamp);
+  const local = new Date((Number(seconds) + offset) * 1000);
+  // Fields rather than toISOString: a duration added to a timestamp near the end of year 9999 can
+  // take its local time into year 10000, which Go writes with five digits and toISOString with a sign.
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${String(local.getUTCFullYear()).padStart(4, '0')}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}`;
+  const time = `${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}`;
   const fraction = nanos === 0 ? '' : `.${String(nanos).padStart(9, '0').replace(/0+$/, '')}`;
-  // toISOString writes years beyond 9999 with a sign, but timestamps never get there (MAX_UNIX_SECONDS).
-  return `${iso.slice(0, 19)}${fraction}Z`;
+  return `${date}T${time}${fraction}${formatOffset(offset)}`;
 }
 
 /** Duration to int: nanoseconds, as cel-go's time.Duration is. */
@@ -162,11 +150,13 @@ function intToTimestamp(seconds: bigint): SecondsAndNanos {
 /** The library's parsing, with cel-go's message when it fails (the library's own message names its JSON decoder). */
 function withCelGoError(name: 'timestamp' | 'duration', type: string): CelFunc {
   const func = standard(`${name}(string)`);
-  return celFunc(name, [STRING], name === 'timestamp' ? TIMESTAMP : DURATION, (text) => {
+  const parse = (text: string): unknown => {
     const result = func.call(0, undefined, [text]);
     if (result === undefined || isCelError(result)) throw conversionError('string', type);
-    return result as never;
-  });
+    return result;
+  };
+  const convert = name === 'timestamp' ? parsingOffset(parse) : parse;
+  return celFunc(name, [STRING], name === 'timestamp' ? TIMESTAMP : DURATION, (text) => convert(text) as never);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { celMethod, CelScalar } from '@bufbuild/cel';
-import { DURATION, type MessageValue } from './conversions.js';
+import { DURATION, type MessageValue } from './standard.js';
 
 const { INT } = CelScalar;
 

@@ -1,5 +1,6 @@
 import { celMethod, CelScalar, isCelList, isCelMap, isCelType, isCelUint, listType, type CelList, type CelMap, type CelValue } from '@bufbuild/cel';
-import { formatDouble, formatDuration, formatTimestamp, type MessageValue } from './conversions.js';
+import { formatDouble, formatDuration, formatTimestamp } from './conversions.js';
+import type { MessageValue } from './standard.js';
 import { opaqueKind } from './opaque.js';
 
 const { DYN, STRING } = CelScalar;

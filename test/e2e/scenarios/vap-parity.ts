@@ -105,6 +105,8 @@ const VALIDATIONS: (string | Validation)[] = [
   { expression: annotated('e2e/quota'), detail: `string(sign(quantity(${ANNOTATION}['e2e/quota'])))` },
   // A duration's getMilliseconds is all of it in milliseconds; orValue evaluates its alternative only for none.
   { expression: annotated('e2e/span'), detail: `string(duration(${ANNOTATION}['e2e/span']).getMilliseconds()) + ' ' + object.metadata.?name.orValue(${ANNOTATION}['e2e/missing'])` },
+  // A timestamp keeps the offset it was written with, through arithmetic and into format's lists, as a Go time keeps its zone.
+  { expression: annotated('e2e/later'), detail: `string(timestamp(${ANNOTATION}['e2e/later']) + duration('90m')) + ' ' + '%s'.format([[timestamp(${ANNOTATION}['e2e/later']) - duration('1s')]])` },
   // namespaceObject's timestamps are typed timestamps and hold the API's strings: only through dyn do they convert.
   { expression: annotated('e2e/since'), detail: `string(timestamp(dyn(namespaceObject.metadata.creationTimestamp)) < timestamp(${ANNOTATION}['e2e/since']))` },
 ];
@@ -212,8 +214,11 @@ const VARIANTS: Variant[] = [
   { name: 'ratio-rounded', pod: { annotations: { 'e2e/ratio': '0.005' } }, failing: [31], details: { 31: '0.01 5.000000×10⁻⁰³ [0.005000, duration("1.5s"), "x"]' } },
   { name: 'quota', pod: { annotations: { 'e2e/quota': '-2Ki' } }, failing: [32], details: { 32: '-1' } },
   { name: 'span', pod: { annotations: { 'e2e/span': '1h30m' } }, failing: [33], details: { 33: '5400000 parity-span' } },
-  { name: 'since', pod: { annotations: { 'e2e/since': '2100-01-01T00:00:00Z' } }, failing: [34], details: { 34: 'true' } },
-  { name: 'since-past', pod: { annotations: { 'e2e/since': '2000-01-01T00:00:00Z' } }, failing: [34], details: { 34: 'false' } },
+  { name: 'at-offset', pod: { annotations: { 'e2e/at': '2020-01-01T01:00:00.500+01:00' } }, failing: [30], details: { 30: '2020-01-01T01:00:00.5+01:00 2020-01-01T00:00:00Z' } },
+  { name: 'later', pod: { annotations: { 'e2e/later': '2023-12-31T23:30:00-05:30' } }, failing: [34], details: { 34: '2024-01-01T01:00:00-05:30 [timestamp("2023-12-31T23:29:59-05:30")]' } },
+  { name: 'later-utc', pod: { annotations: { 'e2e/later': '2023-12-31T23:30:00+00:00' } }, failing: [34], details: { 34: '2024-01-01T01:00:00Z [timestamp("2023-12-31T23:29:59Z")]' } },
+  { name: 'since', pod: { annotations: { 'e2e/since': '2100-01-01T00:00:00Z' } }, failing: [35], details: { 35: 'true' } },
+  { name: 'since-past', pod: { annotations: { 'e2e/since': '2000-01-01T00:00:00Z' } }, failing: [35], details: { 35: 'false' } },
 ];
 
 /** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, with the same words at the same place. */
