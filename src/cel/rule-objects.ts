@@ -6,6 +6,11 @@ import type { RuleLoadError } from './model.js';
 /** Said of a stored rule that loads although kube-apiserver's type check would refuse it (CompileOptions.typeErrors). */
 export const TYPE_WARNING = 'custom rule has a type error kube-apiserver would refuse; it loads as before, unchecked, and a new or changed rule with it is refused';
 
+/** The same, as one line naming the rule and the field: for /readyz and the offline commands' stderr. */
+export function typeWarningLine(problem: RuleLoadError): string {
+  return `${problem.rule} ${problem.path}: type error kube-apiserver would refuse, loaded unchecked: ${problem.message}`;
+}
+
 export function isRuleObject(value: unknown): boolean {
   const object = asObject(value);
   return object?.['apiVersion'] === RULE_API_VERSION && object['kind'] === RULE_KIND;

@@ -8,6 +8,7 @@ import { toSarif } from '../offline/sarif.js';
 import { isJsonObject } from '../util/json.js';
 import { parseFlags } from './args.js';
 import { UsageError, type Command } from './command.js';
+import { printConfigNotices } from './config-notices.js';
 import { expandPaths, readManifest } from './files.js';
 import { parseDocuments } from './input.js';
 import { loadNamespaceFile } from './namespaces.js';
@@ -67,6 +68,7 @@ Examples:
     if (!FORMATS.includes(format)) throw new UsageError(`--output: expected one of ${FORMATS.join(', ')}, got ${JSON.stringify(values.output)}`);
     if (!values.file || values.file.length === 0) throw new UsageError('give at least one -f PATH (a file, a directory or - for stdin)');
     const fileConfig = loadConfig(resolveConfigPath(values.config, io.env));
+    printConfigNotices('ztgate check', fileConfig, io.stderr);
     const namespaces = loadNamespaceFile(values.namespaces);
 
     const objects: ManifestObject[] = [];

@@ -3,6 +3,7 @@ import { FAILURE_POLICIES, type FailurePolicy } from '../manifests/names.js';
 import { runReview, WEBHOOK_KINDS, type WebhookKind } from '../review/review.js';
 import { parseFlags } from './args.js';
 import { UsageError, type Command } from './command.js';
+import { printConfigNotices } from './config-notices.js';
 import { parseDocuments, readInput } from './input.js';
 import { loadNamespaceFile } from './namespaces.js';
 
@@ -46,6 +47,7 @@ Examples:
     }
     if (failurePolicy !== undefined && webhook !== 'validate') throw new UsageError('--failure-policy: only validating webhooks have a path per failurePolicy; /mutate always fails open');
     const config = loadConfig(resolveConfigPath(values.config, io.env));
+    printConfigNotices('ztgate review', config, io.stderr);
     const namespaces = loadNamespaceFile(values.namespaces);
     const { text, name } = await readInput(values.file, io.stdin);
     // JSON goes through JSON.parse, as on the server, so both see exactly the same values.

@@ -2,8 +2,6 @@ import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { buildApp } from '../app.js';
-import { TYPE_WARNING } from '../cel/rule-objects.js';
-import { policyNotices } from '../calico/config.js';
 import { parseDuration, ConfigNode } from '../config/reader.js';
 import type { Config } from '../config/types.js';
 import { ConfigStore, resolveConfigPath } from '../config/store.js';
@@ -25,7 +23,7 @@ import { parseFlags } from './args.js';
 import { limitHeapGrowth } from './heap.js';
 import { UsageError, type Command } from './command.js';
 import { loadNamespaceFile } from './namespaces.js';
-import { configRuleReachNotices } from '../invariants/rules/rule-reach.js';
+import { logConfigNotices } from './config-notices.js';
 import { ztgateVersion } from './version.js';
 import { join } from 'node:path';
 
@@ -100,7 +98,7 @@ Examples:
         metrics.configReloads.inc({ result: 'applied' });
         metrics.ruleLoadErrors.set(config.rules.loadErrors.length);
         logger.info({ source: config.source }, 'config reloaded');
-        logNotices(logger, config);
+        logConfigNotices(logger, config);
         void registration?.check();
       },
       rejected: (error) => {
@@ -112,8 +110,7 @@ Examples:
     audit = createAuditSink(auditFile ? { logger, file: auditFile } : { logger });
     store.watch();
     metrics.ruleLoadErrors.set(store.current.rules.loadErrors.length);
-    for (const problem of store.current.rules.loadErrors) logger.error(problem, 'custom rule failed to load');
-    logNotices(logger, store.current);
+    logConfigNotices(logger, store.current);
 
     const kubeConfig = await clusterConfig(values['kubeconfig'], io.env);
     const certificates = await certificateSource(values, logger, io.env, kubeConfig, metrics);
@@ -255,12 +252,6 @@ async function clusterConfig(kubeconfig: string | undefined, env: NodeJS.Process
   if (kubeconfig) config.loadFromFile(kubeconfig);
   else config.loadFromCluster();
   return config;
-}
-
-function logNotices(logger: Logger, config: Config): void {
-  for (const notice of policyNotices(config.policy)) logger.warn({ source: config.source, notice }, 'config leaves a check off');
-  for (const notice of configRuleReachNotices(config)) logger.warn({ source: config.source, notice }, 'custom rule matches requests ztgate is never sent');
-  for (const problem of config.rules.typeWarnings) logger.warn(problem, TYPE_WARNING);
 }
 
 /** Serving starts at once; until the first list completes, readiness says so and the cache is empty. */

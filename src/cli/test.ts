@@ -9,6 +9,7 @@ import { identityOf, matchesCase, parseTestSuite, type TestCase, type TestSuite 
 import { isJsonObject, type JsonObject } from '../util/json.js';
 import { parseFlags } from './args.js';
 import { UsageError, type Command } from './command.js';
+import { printConfigNotices } from './config-notices.js';
 import { readManifest } from './files.js';
 import { parseDocuments } from './input.js';
 import { loadNamespaceFile } from './namespaces.js';
@@ -70,9 +71,10 @@ function judge(testCase: TestCase, result: ObjectResult, expectedPatched: JsonOb
   return undefined;
 }
 
-async function runSuite(file: string, suite: TestSuite, stdin: NodeJS.ReadableStream): Promise<{ name: string; failure?: string }[]> {
+async function runSuite(file: string, suite: TestSuite, stdin: NodeJS.ReadableStream, stderr: NodeJS.WritableStream): Promise<{ name: string; failure?: string }[]> {
   const base = dirname(file);
   const config = loadConfig(suite.config ? resolve(base, suite.config) : undefined);
+  printConfigNotices('ztgate test', config, stderr);
   const namespaces = loadNamespaceFile(suite.namespaces ? resolve(base, suite.namespaces) : undefined);
   const resources = await loadObjects(base, suite.resources, stdin);
   const oldResources = await loadObjects(base, suite.oldResources, stdin);
@@ -157,7 +159,7 @@ Examples:
       } catch (error) {
         throw new UsageError(`${file}: ${(error as Error).message}`);
       }
-      for (const outcome of await runSuite(file, suite, io.stdin)) {
+      for (const outcome of await runSuite(file, suite, io.stdin, io.stderr)) {
         if (outcome.failure) {
           failed += 1;
           io.stdout.write(`FAIL ${outcome.name}\n     ${outcome.failure}\n`);

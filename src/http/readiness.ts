@@ -1,4 +1,5 @@
 import { policyNotices } from '../calico/config.js';
+import { typeWarningLine } from '../cel/rule-objects.js';
 import type { Config } from '../config/types.js';
 import type { NamespaceSource } from '../facts/types.js';
 
@@ -30,7 +31,7 @@ export interface ReadinessInputs {
 /** /readyz answers false while draining so the Service stops routing before the server closes. */
 export function readiness(inputs: ReadinessInputs): { ready: boolean; checks: ReadinessCheck[] } {
   const { loadErrors, typeWarnings } = inputs.config.rules;
-  const typeNotes = typeWarnings.map((e) => `${e.rule} ${e.path}: type error kube-apiserver would refuse, loaded unchecked: ${e.message}`);
+  const typeNotes = typeWarnings.map(typeWarningLine);
   const checks: ReadinessCheck[] = [
     { name: 'draining', ok: !inputs.draining, detail: inputs.draining ? 'shutting down' : 'serving' },
     { name: 'certificates', ok: inputs.certificatesLoaded, detail: inputs.certificatesLoaded ? 'loaded' : 'not loaded' },

@@ -56,6 +56,55 @@ describe('ztgate check exit statuses', () => {
   });
 });
 
+describe('ztgate check says what its config leaves off, as serve logs it', () => {
+  const config = [
+    'policy:',
+    '  allowedExternalIPs: [0.0.0.0/0]',
+    'rules:',
+    '  - name: typed-wrong',
+    '    match: {kinds: [Pod]}',
+    '    validations:',
+    "      - expression: \"size(object.spec.containers) + 'x' == 'y'\"",
+    '  - name: unparsable',
+    '    match: {kinds: [Pod]}',
+    '    validations:',
+    "      - expression: 'object.spec.('",
+    '  - name: leases',
+    '    match: {kinds: [Lease]}',
+    '    validations:',
+    "      - expression: 'true'",
+    '',
+  ].join('\n');
+  before(() => writeFileSync(join(dir, 'noisy-config.yaml'), config));
+
+  test('load errors, checks left off, unreachable matches and type errors go to stderr, one line each', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'good.yaml'), '--config', join(dir, 'noisy-config.yaml'), '-o', 'json']);
+    const where = ` in ${join(dir, 'noisy-config.yaml')}: `;
+    const lines = result.stderr.trimEnd().split('\n').map((line) => line.replace(where, ': '));
+    const expected = [
+      /^ztgate check: error: rule unparsable rules\[1\]\.validations\[0\]\.expression: failed to load: line 1, column \d+: /,
+      /^ztgate check: warning: policy\.allowedExternalIPs lists 0\.0\.0\.0\/0, so any Service may claim any IPv4 address \(ZT-NET-008\)/,
+      /^ztgate check: warning: rule "leases" \(ZT-RULE-002\): ztgate is never sent kind Lease \(match\.kinds\[0\]\)/,
+      /^ztgate check: warning: rule typed-wrong rules\[0\]\.validations\[0\]\.expression: type error kube-apiserver would refuse, loaded unchecked: line 1, column 30: found no matching overload for '_\+_' applied to '\(int, string\)'$/,
+    ];
+    assert.equal(lines.length, expected.length, result.stderr);
+    expected.forEach((pattern, i) => assert.match(lines[i]!, pattern));
+    // stdout stays the report alone, so `-o json` can still be piped.
+    assert.doesNotThrow(() => JSON.parse(result.stdout));
+  });
+  test('the embedded default config has nothing to say', async () => {
+    const result = await runCli(['check', '-f', join(dir, 'good.yaml')]);
+    assert.equal(result.stderr, '');
+  });
+  test('ztgate review says the same', async () => {
+    const review = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u', kind: { group: '', version: 'v1', kind: 'ConfigMap' }, resource: { group: '', version: 'v1', resource: 'configmaps' }, operation: 'CREATE', userInfo: { username: 'u' }, object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' } } } };
+    const result = await runCli(['review', '--config', join(dir, 'noisy-config.yaml'), '-f', '-'], JSON.stringify(review));
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /^ztgate review: error in .*noisy-config\.yaml: rule unparsable /);
+    assert.equal(result.stderr.trimEnd().split('\n').length, 4);
+  });
+});
+
 describe('ztgate check with ZeroTrustRules in its input', () => {
   const rule = (expression: string) =>
     `apiVersion: ztgate.io/v1alpha1\nkind: ZeroTrustRule\nmetadata: {name: no-latest-tag}\nspec:\n  match: {kinds: [Pod]}\n  validations:\n    - expression: "${expression}"\n      message: no latest tag\n`;
