@@ -68,7 +68,7 @@ class RuleParser {
       this.typeWarnings.push({ rule: this.rule, path: node.path, message: result.expression.typeWarning, source: this.source });
     }
     if (result.ok) return result.expression;
-    this.errors.push({ rule: this.rule, path: node.path, message: result.message, source: this.source });
+    this.errors.push({ rule: this.rule, path: node.path, message: result.message, source: this.source, ...(result.typeError ? { typeError: true as const } : {}) });
     return FAILED;
   }
 

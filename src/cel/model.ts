@@ -77,6 +77,8 @@ export interface RuleLoadError {
   message: string;
   /** Where the rule came from, as in CompiledRule.source. */
   source?: string;
+  /** Refused by the type check, as kube-apiserver would refuse it; a stored rule loads despite it. */
+  typeError?: true;
 }
 
 /** Compiled custom rules, under `rules:` in the config file or from ZeroTrustRule objects. */

@@ -47,7 +47,9 @@ export const ruleLoads: Invariant = {
     const findings: Finding[] = compiled.loadErrors.map((error) => ({
       path: error.path,
       summary: `ZeroTrustRule "${name}" does not compile: ${error.message}`,
-      why: 'every request the rule matches would fail by its failurePolicy instead of being judged by what it states',
+      why: error.typeError
+        ? 'kube-apiserver refuses the same expression in a ValidatingAdmissionPolicy: its types do not fit, so where it runs it fails by the rule’s failurePolicy instead of judging by what it states'
+        : 'every request the rule matches would fail by its failurePolicy instead of being judged by what it states',
       fix: 'Correct the rule (docs/rules.md); `ztgate check -f` shows the same error offline',
     }));
     const shadowing = ctx.config.rules.rules.find((rule) => rule.name === name && rule.source === 'config');

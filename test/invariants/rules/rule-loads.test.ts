@@ -69,6 +69,14 @@ describe('ZT-RULE-001 ZeroTrustRules compile', () => {
     );
   });
 
+  test('a type error says why kube-apiserver refuses it, not that every request would fail', () => {
+    const verdict = review(rule('typed', { match: { kinds: ['Pod'] }, validations: [{ expression: "size(object.spec.containers) + 'x' == 'y'" }] }));
+    assert.equal(
+      denialLine(verdict.denials[0]!),
+      "ZT-RULE-001: ZeroTrustRule \"typed\" does not compile: line 1, column 30: found no matching overload for '_+_' applied to '(int, string)' (spec.validations[0].expression); kube-apiserver refuses the same expression in a ValidatingAdmissionPolicy: its types do not fit, so where it runs it fails by the rule’s failurePolicy instead of judging by what it states. Correct the rule (docs/rules.md); `ztgate check -f` shows the same error offline.",
+    );
+  });
+
   test('the name of a rule in the config file is refused: the config file’s rule would win', () => {
     const config = configWith({ rules: [{ name: 'no-latest', match: { kinds: ['Pod'] }, validations: [{ expression: 'true' }] }] });
     const verdict = review(rule('no-latest', VALID), {}, config);
