@@ -18,7 +18,7 @@ interface ConfigNotice {
   text: string;
 }
 
-export function configNotices(config: Config): ConfigNotice[] {
+function configNotices(config: Config): ConfigNotice[] {
   const { source } = config;
   const { loadErrors, typeWarnings } = config.rules;
   return [
@@ -51,7 +51,7 @@ export function logConfigNotices(logger: Logger, config: Config): void {
   }
 }
 
-/** `<command>: warning: ...` on stderr, one line each, after the config file they come from. */
+/** `<command>: warning in <config file>: ...` on stderr, one line each. */
 export function printConfigNotices(command: string, config: Config, stderr: NodeJS.WritableStream): void {
   for (const { severity, text } of configNotices(config)) stderr.write(`${command}: ${severity} in ${config.source}: ${text}\n`);
 }
