@@ -14,7 +14,6 @@ const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { bin: Record<string, string> };
 
 const stages = parseDockerfile(dockerfile).map((stage) => stage.instructions.map((step) => step.text));
-const instructions = stages.flat();
 const final = stages.at(-1) ?? [];
 
 describe('Dockerfile', () => {

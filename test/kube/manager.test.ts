@@ -231,7 +231,7 @@ describe('CertificateManager against a recorded fake API', () => {
   });
 
   test('damaged Secrets are replaced, keeping what is served trusted', async () => {
-    const { fake, clock, a, b } = await twoReplicas();
+    const { fake, a, b } = await twoReplicas();
     const oldCa = inspectCertificate(fake.secretData(NS, 'ztgate-ca')![KEY_CERT]!).fingerprint;
     const secret = fake.secrets.get(`${NS}/ztgate-ca`)!;
     secret.data = { ...secret.data, 'tls.key': Buffer.from('garbage').toString('base64') };

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject } from '../../../src/util/json.js';
-import { configWith, expectFindingPaths, findingsOf, review } from './support.js';
+import { configWith, expectFindingPaths, review } from './support.js';
 
 const ID = 'ZT-NET-007';
 

@@ -95,7 +95,6 @@ const admitted = (answer: Answer) => {
   decided(answer);
   assert.equal(answer.allowed, true);
 };
-const decidedOrRefused = (answer: Answer) => assert.ok(answer.status === 200 || answer.status === 400, `status ${answer.status}`);
 
 function pollution(): Case[] {
   const polluted = (build: (review: JsonObject) => void, name: string, base: string): (() => string) => () => {
