@@ -11,6 +11,7 @@ import { requestShapeKey, requestShapeMatches, scopeMatches } from './match.js';
 import { LruCachePerOwner } from '../util/lru.js';
 import type { CompiledRule, CompiledValidation } from './model.js';
 import { typeName } from './lib/opaque.js';
+import { trimSpace } from './trim-space.js';
 
 export interface RuleOutcome {
   violations: Violation[];
@@ -21,6 +22,8 @@ export interface RuleOutcome {
 export const RULE_MESSAGE_PREFIX = 'ZT-RULE';
 const MAX_MESSAGE = 1000;
 const MAX_ANNOTATION_VALUE = 10_000;
+/** kube-apiserver's MaxEvaluatedMessageExpressionSizeBytes: a longer result falls back to the message. */
+const MAX_EVALUATED_MESSAGE_BYTES = 5 * 1024;
 
 export function ruleInvariantId(name: string): string {
   return `rule:${name}`;
@@ -70,7 +73,7 @@ class RuleRun {
         if (typeof result === 'string') {
           // As Kubernetes does: trimmed, and left out when nothing is left, which is how an expression
           // that must type as a string (`cond ? 'x' : ''`) leaves its annotation out.
-          const value = result.trim();
+          const value = trimSpace(result);
           if (value !== '') this.out.auditAnnotations[auditAnnotationKey(this.rule.name, key)] = shorten(value, MAX_ANNOTATION_VALUE);
         } else if (result !== null) {
           this.fail(this.errorText(`auditAnnotations "${key}"`, valueExpression, result, 'string or null'));
@@ -94,13 +97,20 @@ class RuleRun {
     return failure === undefined;
   }
 
-  /** messageExpression, else message, else the expression itself (as Kubernetes words it). */
+  /**
+   * messageExpression, else message, else the expression itself, as kube-apiserver's validator.go
+   * chooses: the result trimmed, and passed over when empty, longer than 5 KiB or of several lines.
+   */
   private message(validation: CompiledValidation): string {
     if (validation.messageExpression) {
       const text = this.run(validation.messageExpression);
-      if (typeof text === 'string' && text.trim() !== '' && !/[\r\n]/.test(text)) return text.trim();
+      if (typeof text === 'string') {
+        const message = trimSpace(text);
+        if (message !== '' && !message.includes('\n') && Buffer.byteLength(message, 'utf8') <= MAX_EVALUATED_MESSAGE_BYTES) return message;
+      }
     }
-    return validation.message ?? `failed expression: ${shorten(validation.expression.source, 200)}`;
+    const message = validation.message === undefined ? '' : trimSpace(validation.message);
+    return message !== '' ? message : `failed expression: ${shorten(trimSpace(validation.expression.source), 200)}`;
   }
 
   report(mode: Violation['mode'], body: string, why: string): void {

@@ -69,11 +69,20 @@ describe('messageExpression output', () => {
     { messageExpression: 'object.nope', message: 'fallback message', expected: 'ZT-RULE sample: fallback message' },
     { messageExpression: "''", message: 'empty falls back', expected: 'ZT-RULE sample: empty falls back' },
     { messageExpression: "'two\\nlines'", message: 'one line only', expected: 'ZT-RULE sample: one line only' },
+    // kube-apiserver's validator.go: Go's TrimSpace first, then the checks, so a trailing newline is trimmed
+    // away and only "\n" makes several lines; over 5 KiB falls back; the fallback message is trimmed too.
+    { messageExpression: "'  ends with a newline \\n'", expected: 'ZT-RULE sample: ends with a newline' },
+    { messageExpression: "'carriage\\rreturn'", expected: 'ZT-RULE sample: carriage\rreturn' },
+    { messageExpression: "'\\u0085next line and a BOM stay\\ufeff'", expected: 'ZT-RULE sample: next line and a BOM stay\ufeff' },
+    { messageExpression: "'\\u3000'", message: '  spaced  ', expected: 'ZT-RULE sample: spaced' },
+    { messageExpression: "'" + 'é'.repeat(2560) + "'", message: 'at 5 KiB it is kept', expected: 'ZT-RULE sample: ' + 'é'.repeat(999) + '…' },
+    { messageExpression: "'" + 'é'.repeat(2561) + "'", message: 'over 5 KiB falls back', expected: 'ZT-RULE sample: over 5 KiB falls back' },
     // A messageExpression that is not a string by construction is refused at load (test/cel/config.test.ts);
     // one that yields a number only at run time falls back to the default message.
     { messageExpression: 'object.spec.replicas', expected: 'ZT-RULE sample: failed expression: false' },
   ];
   for (const { messageExpression, message, expected } of MESSAGES) {
-    test(messageExpression, () => assert.equal(messageOf(messageExpression, message), expected));
+    const name = messageExpression.length > 80 ? `${messageExpression.slice(0, 40)}… (${messageExpression.length} characters)` : messageExpression;
+    test(name, () => assert.equal(messageOf(messageExpression, message), expected));
   }
 });

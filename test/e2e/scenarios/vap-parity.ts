@@ -109,6 +109,8 @@ const VALIDATIONS: (string | Validation)[] = [
   { expression: annotated('e2e/later'), detail: `string(timestamp(${ANNOTATION}['e2e/later']) + duration('90m')) + ' ' + '%s'.format([[timestamp(${ANNOTATION}['e2e/later']) - duration('1s')]])` },
   // namespaceObject's timestamps are typed timestamps and hold the API's strings: only through dyn do they convert.
   { expression: annotated('e2e/since'), detail: `string(timestamp(dyn(namespaceObject.metadata.creationTimestamp)) < timestamp(${ANNOTATION}['e2e/since']))` },
+  // The message is trimmed before the one-line check, so a trailing newline does not make it fall back.
+  { expression: annotated('e2e/text'), detail: `${ANNOTATION}['e2e/text'] + '\\n'` },
 ];
 
 function validations(): Json[] {
@@ -219,6 +221,8 @@ const VARIANTS: Variant[] = [
   { name: 'later-utc', pod: { annotations: { 'e2e/later': '2023-12-31T23:30:00+00:00' } }, failing: [34], details: { 34: '2024-01-01T01:00:00Z [timestamp("2023-12-31T23:29:59Z")]' } },
   { name: 'since', pod: { annotations: { 'e2e/since': '2100-01-01T00:00:00Z' } }, failing: [35], details: { 35: 'true' } },
   { name: 'since-past', pod: { annotations: { 'e2e/since': '2000-01-01T00:00:00Z' } }, failing: [35], details: { 35: 'false' } },
+  { name: 'text-trailing-newline', pod: { annotations: { 'e2e/text': 'tail  ' } }, failing: [36], details: { 36: 'tail' } },
+  { name: 'text-inner-newline', pod: { annotations: { 'e2e/text': 'two\nlines' } }, failing: [36] },
 ];
 
 /** Expressions kube-apiserver refuses when a policy is created: ztgate must refuse them too, with the same words at the same place. */
